@@ -1,0 +1,100 @@
+# ecs-operator's build. Everything it needs is built from the Go module proxy into bin/.
+
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+
+LOCALBIN ?= $(CURDIR)/bin
+export PATH := $(LOCALBIN):$(PATH)
+export GOFLAGS ?= -buildvcs=false
+
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
+
+# The Kubernetes control plane that envtest and `make run` start, built from k8s.io/kubernetes
+# (hack/k8s) and go.etcd.io/etcd (hack/etcd) into bin/k8s/<version>/.
+K8S_VERSION ?= 1.37.2
+K8S_MINOR := $(word 2,$(subst ., ,$(K8S_VERSION)))
+K8S_ASSETS ?= $(LOCALBIN)/k8s/$(K8S_VERSION)
+K8S_LDFLAGS := -s -w \
+	-X k8s.io/component-base/version.gitVersion=v$(K8S_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=1 \
+	-X k8s.io/component-base/version.gitMinor=$(K8S_MINOR) \
+	-X k8s.io/component-base/version.gitTreeState=clean
+export KUBEBUILDER_ASSETS ?= $(K8S_ASSETS)
+
+GO_TEST_FLAGS ?= -race
+TEST_TIMEOUT ?= 30m
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Show the targets.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  %-14s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate the deepcopy functions of the API types.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate CRDs, RBAC and webhook configurations into config/.
+	$(CONTROLLER_GEN) crd rbac:roleName=manager-role webhook paths="./..." \
+		output:crd:artifacts:config=config/crd/bases \
+		output:rbac:artifacts:config=config/rbac \
+		output:webhook:artifacts:config=config/webhook
+
+.PHONY: verify
+verify: generate manifests ## Fail when generated files are not up to date.
+	@if [ -n "$$(git status --porcelain -- api config)" ]; then \
+		echo "generated files are out of date; run 'make generate manifests' and commit:"; \
+		git status --porcelain -- api config; git --no-pager diff -- api config | head -100; exit 1; fi
+
+.PHONY: fmt
+fmt: ## Format the Go code.
+	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: lint
+lint: ## go vet and gofmt, for the operator and the hack modules.
+	go vet ./...
+	cd hack/k8s && go vet ./...
+	cd hack/etcd && go vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+.PHONY: test
+test: envtest ## Run every test against a real kube-apiserver and etcd from bin/k8s.
+	go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./...
+
+##@ Build
+
+.PHONY: build
+build: ## Build the operator into bin/manager.
+	go build -o $(LOCALBIN)/manager ./cmd/manager
+
+.PHONY: run
+run: build envtest ## Start a local control plane, install the CRDs, run the operator and apply the samples.
+	go run ./hack/localcluster --assets $(K8S_ASSETS) --manager $(LOCALBIN)/manager \
+		--crds config/crd/bases --samples config/samples --dir $(LOCALBIN)/local
+
+##@ Dependencies
+
+.PHONY: envtest
+envtest: $(K8S_ASSETS)/kube-apiserver $(K8S_ASSETS)/etcd ## Build etcd and kube-apiserver into bin/k8s/<version>.
+
+$(K8S_ASSETS)/kube-apiserver: hack/k8s/go.mod hack/k8s/go.sum hack/k8s/kube-apiserver/main.go
+	@mkdir -p $(@D)
+	@echo "building kube-apiserver v$(K8S_VERSION) (a few minutes when cold)"
+	cd hack/k8s && go build -trimpath -ldflags "$(K8S_LDFLAGS)" -o $@ ./kube-apiserver
+
+$(K8S_ASSETS)/etcd: hack/etcd/go.mod hack/etcd/go.sum hack/etcd/main.go
+	@mkdir -p $(@D)
+	@echo "building etcd"
+	cd hack/etcd && go build -trimpath -ldflags "-s -w" -o $@ .
+
+$(CONTROLLER_GEN):
+	@mkdir -p $(LOCALBIN)
+	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
+	mv $(LOCALBIN)/controller-gen $@
