@@ -53,7 +53,6 @@ type Family string
 // +kubebuilder:validation:XValidation:rule="self.containerDefinitions.all(c, !has(c.mountPoints) || c.mountPoints.all(m, has(self.volumes) && self.volumes.exists(v, v.name == m.sourceVolume)))",message="mountPoints sourceVolume must name a volume of this task definition",fieldPath=".containerDefinitions"
 // +kubebuilder:validation:XValidation:rule="!has(self.requiresCompatibilities) || !('FARGATE' in self.requiresCompatibilities) || !has(self.networkMode) || self.networkMode == 'awsvpc'",message="FARGATE task definitions must use networkMode awsvpc",fieldPath=".networkMode"
 // +kubebuilder:validation:XValidation:rule="!has(self.requiresCompatibilities) || !('FARGATE' in self.requiresCompatibilities) || (has(self.cpu) && has(self.memory))",message="FARGATE task definitions need task-level cpu and memory"
-// +kubebuilder:validation:XValidation:rule="!has(self.proxyConfiguration) || self.containerDefinitions.exists(c, c.name == self.proxyConfiguration.containerName)",message="proxyConfiguration containerName must name a container of this task definition",fieldPath=".proxyConfiguration.containerName"
 // +kubebuilder:validation:XValidation:rule="has(self.family) == has(oldSelf.family) && (!has(self.family) || self.family == oldSelf.family)",message="family is immutable: register a new TaskDefinition for another family",fieldPath=".family"
 type TaskDefinitionSpec struct {
 	// family is the task definition's family; revisions are numbered within it. It defaults to

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -33,13 +34,17 @@ type Env struct {
 	Root string
 }
 
-// Scheme returns a scheme with the Kubernetes built-in kinds and the ECS kinds.
+// Scheme returns a scheme with the Kubernetes built-in kinds, CRDs and the ECS kinds.
 func Scheme() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(s); err != nil {
 		return nil, err
 	}
 	if err := ecsv1.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	// Tests read the installed CRDs back.
+	if err := apiextensionsv1.AddToScheme(s); err != nil {
 		return nil, err
 	}
 	return s, nil
