@@ -1,6 +1,7 @@
 package crd
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"os"
@@ -38,12 +39,11 @@ var unrenderedTemplates = map[string]string{
 // with an error that names the field holding the placeholder.
 func TestRealECSJSONIsAccepted(t *testing.T) {
 	ns := newNamespace(t)
-	f, err := os.Open(filepath.Join("testdata", "ecs", "index.tsv"))
+	index, err := os.ReadFile(filepath.Join("testdata", "ecs", "index.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
+	r := csv.NewReader(bytes.NewReader(index))
 	r.Comma = '\t'
 	r.LazyQuotes = true
 	rows, err := r.ReadAll()
