@@ -90,7 +90,8 @@ build: ## Build the operator into bin/manager.
 
 .PHONY: run
 run: build envtest ## Start a local control plane, install the CRDs, run the operator and apply the samples.
-	go run ./hack/localcluster --assets $(K8S_ASSETS) --manager $(LOCALBIN)/manager \
+	go build -o $(LOCALBIN)/localcluster ./hack/localcluster
+	$(LOCALBIN)/localcluster --assets $(K8S_ASSETS) --manager $(LOCALBIN)/manager \
 		--crds config/crd/bases --samples config/samples --dir $(LOCALBIN)/local
 
 ##@ Dependencies

@@ -73,11 +73,12 @@ func Start() (*Env, error) {
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
 		CRDInstallOptions: envtest.CRDInstallOptions{
-			Paths:              []string{filepath.Join(root, "config", "crd", "bases")},
-			ErrorIfPathMissing: true,
-			Scheme:             scheme,
+			Paths:  []string{filepath.Join(root, "config", "crd", "bases")},
+			Scheme: scheme,
 		},
-		Scheme: scheme,
+		// Start copies this over CRDInstallOptions.ErrorIfPathMissing.
+		ErrorIfCRDPathMissing: true,
+		Scheme:                scheme,
 	}
 	// KUBEBUILDER_ASSETS wins over BinaryAssetsDirectory inside envtest; point it at the same place.
 	if err := os.Setenv("KUBEBUILDER_ASSETS", assets); err != nil {

@@ -1,0 +1,192 @@
+// Command manager is the ecs-operator: it runs the reconcilers that bring the Amazon ECS model
+// (CellGroups, Clusters, TaskDefinitions, Services and Tasks) to Kubernetes.
+//
+// Flags are listed by --help. The environment variable ENABLE_WEBHOOKS=false runs the manager
+// without its webhook server, for running it outside the cluster where no serving certificate
+// is mounted.
+package main
+
+import (
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+)
+
+// leaderElectionID names the Lease the replicas of the manager elect their leader with.
+const leaderElectionID = "ecs-operator.ecs.operator.dev"
+
+var setupLog = ctrl.Log.WithName("setup")
+
+// options are the command line flags and environment of the manager.
+type options struct {
+	metricsAddr    string
+	secureMetrics  bool
+	probeAddr      string
+	leaderElect    bool
+	webhookCertDir string
+	webhookPort    int
+	enableHTTP2    bool
+	// enableWebhooks is false when ENABLE_WEBHOOKS=false.
+	enableWebhooks bool
+	zap            zap.Options
+}
+
+func main() {
+	opts, err := parseOptions(flag.CommandLine, os.Args[1:])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ecs-operator: %v\n", err)
+		os.Exit(2)
+	}
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts.zap)))
+	if err := run(opts); err != nil {
+		setupLog.Error(err, "manager failed")
+		os.Exit(1)
+	}
+}
+
+// parseOptions binds the flags to fs (which already holds controller-runtime's --kubeconfig),
+// parses args and reads ENABLE_WEBHOOKS.
+func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
+	opts := &options{zap: zap.Options{Development: false}}
+	fs.StringVar(&opts.metricsAddr, "metrics-bind-address", ":8080",
+		`Address the metrics endpoint binds to, for example ":8080"; "0" disables it.`)
+	fs.BoolVar(&opts.secureMetrics, "metrics-secure", false,
+		"Serve the metrics endpoint over HTTPS and allow only clients that the API server "+
+			"authenticates and authorizes (TokenReview and SubjectAccessReview).")
+	fs.StringVar(&opts.probeAddr, "health-probe-bind-address", ":8081",
+		"Address the /healthz and /readyz probe endpoints bind to.")
+	fs.BoolVar(&opts.leaderElect, "leader-elect", false,
+		"Elect a leader so that only one replica of the manager reconciles at a time.")
+	fs.StringVar(&opts.webhookCertDir, "webhook-cert-dir", "",
+		"Directory holding the webhook server's tls.crt and tls.key "+
+			"(empty: controller-runtime's default, <temp dir>/k8s-webhook-server/serving-certs).")
+	fs.IntVar(&opts.webhookPort, "webhook-port", webhook.DefaultPort, "Port the webhook server listens on.")
+	fs.BoolVar(&opts.enableHTTP2, "enable-http2", false,
+		"Serve HTTP/2 on the metrics and webhook servers; off by default because of the HTTP/2 "+
+			"Stream Cancellation and Rapid Reset vulnerabilities (CVE-2023-44487, CVE-2023-39325).")
+	opts.zap.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if opts.webhookPort < 1 || opts.webhookPort > 65535 {
+		return nil, fmt.Errorf("--webhook-port %d is not a TCP port", opts.webhookPort)
+	}
+	opts.enableWebhooks = true
+	if v, ok := os.LookupEnv("ENABLE_WEBHOOKS"); ok && v != "" {
+		enabled, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("ENABLE_WEBHOOKS=%q is not a boolean", v)
+		}
+		opts.enableWebhooks = enabled
+	}
+	return opts, nil
+}
+
+// newScheme holds the Kubernetes built-in kinds and the ECS kinds.
+func newScheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(ecsv1.AddToScheme(s))
+	return s
+}
+
+// run builds the manager, registers the reconcilers, webhooks and probes, and runs until
+// SIGINT or SIGTERM.
+func run(opts *options) error {
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+
+	var tlsOpts []func(*tls.Config)
+	if !opts.enableHTTP2 {
+		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+
+	metricsOpts := metricsserver.Options{
+		BindAddress:   opts.metricsAddr,
+		SecureServing: opts.secureMetrics,
+		TLSOpts:       tlsOpts,
+	}
+	if opts.secureMetrics {
+		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+
+	mgrOpts := ctrl.Options{
+		Scheme:                 newScheme(),
+		Metrics:                metricsOpts,
+		HealthProbeBindAddress: opts.probeAddr,
+		LeaderElection:         opts.leaderElect,
+		LeaderElectionID:       leaderElectionID,
+		// The process exits as soon as the manager stops, so the leader may hand the Lease over
+		// at once instead of making the next leader wait for it to expire.
+		LeaderElectionReleaseOnCancel: true,
+	}
+	if opts.enableWebhooks {
+		mgrOpts.WebhookServer = webhook.NewServer(webhook.Options{
+			Port:    opts.webhookPort,
+			CertDir: opts.webhookCertDir,
+			TLSOpts: tlsOpts,
+		})
+	}
+
+	mgr, err := ctrl.NewManager(cfg, mgrOpts)
+	if err != nil {
+		return fmt.Errorf("creating the manager: %w", err)
+	}
+	if err := setupControllers(mgr); err != nil {
+		return err
+	}
+	if opts.enableWebhooks {
+		if err := setupWebhooks(mgr); err != nil {
+			return err
+		}
+	} else {
+		setupLog.Info("webhooks are disabled (ENABLE_WEBHOOKS=false)")
+	}
+	if err := setupProbes(mgr, opts.enableWebhooks); err != nil {
+		return err
+	}
+
+	setupLog.Info("starting manager", "metricsBindAddress", opts.metricsAddr, "metricsSecure", opts.secureMetrics,
+		"healthProbeBindAddress", opts.probeAddr, "leaderElection", opts.leaderElect, "webhooks", opts.enableWebhooks)
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		return fmt.Errorf("running the manager: %w", err)
+	}
+	setupLog.Info("manager stopped")
+	return nil
+}
+
+// setupProbes serves /healthz and /readyz; /readyz also waits for the webhook server when
+// webhooks are enabled, so that no replica is sent admission requests it cannot serve yet.
+func setupProbes(mgr ctrl.Manager, webhooks bool) error {
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return fmt.Errorf("adding the health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return fmt.Errorf("adding the ready check: %w", err)
+	}
+	if webhooks {
+		if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+			return fmt.Errorf("adding the webhook ready check: %w", err)
+		}
+	}
+	return nil
+}

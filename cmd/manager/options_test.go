@@ -1,0 +1,50 @@
+package main
+
+import (
+	"flag"
+	"strings"
+	"testing"
+)
+
+func TestParseOptions_FlagsUsersExpect(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		env     string
+		check   func(*options) bool
+		wantErr string
+	}{
+		{name: "defaults serve metrics on :8080 and probes on :8081 with webhooks on",
+			check: func(o *options) bool {
+				return o.metricsAddr == ":8080" && o.probeAddr == ":8081" && !o.leaderElect && o.enableWebhooks && o.webhookPort == 9443
+			}},
+		{name: "the controller-runtime flags are honoured",
+			args:  []string{"--metrics-bind-address=0", "--health-probe-bind-address=:9000", "--leader-elect", "--metrics-secure", "--zap-log-level=debug"},
+			check: func(o *options) bool { return o.metricsAddr == "0" && o.probeAddr == ":9000" && o.leaderElect && o.secureMetrics }},
+		{name: "ENABLE_WEBHOOKS=false turns the webhook server off", env: "false",
+			check: func(o *options) bool { return !o.enableWebhooks }},
+		{name: "ENABLE_WEBHOOKS that is no boolean is an error", env: "maybe", wantErr: `ENABLE_WEBHOOKS="maybe" is not a boolean`},
+		{name: "a webhook port out of range is an error", args: []string{"--webhook-port=70000"}, wantErr: "--webhook-port 70000 is not a TCP port"},
+		{name: "stray arguments are an error", args: []string{"extra"}, wantErr: "unexpected arguments"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("ENABLE_WEBHOOKS", tc.env)
+			fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+			fs.String("kubeconfig", "", "")
+			opts, err := parseOptions(fs, tc.args)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("want error %q, got %v", tc.wantErr, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tc.check(opts) {
+				t.Fatalf("options %+v", opts)
+			}
+		})
+	}
+}
