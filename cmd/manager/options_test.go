@@ -19,8 +19,10 @@ func TestParseOptions_FlagsUsersExpect(t *testing.T) {
 				return o.metricsAddr == ":8080" && o.probeAddr == ":8081" && !o.leaderElect && o.enableWebhooks && o.webhookPort == 9443
 			}},
 		{name: "the controller-runtime flags are honoured",
-			args:  []string{"--metrics-bind-address=0", "--health-probe-bind-address=:9000", "--leader-elect", "--metrics-secure", "--zap-log-level=debug"},
-			check: func(o *options) bool { return o.metricsAddr == "0" && o.probeAddr == ":9000" && o.leaderElect && o.secureMetrics }},
+			args: []string{"--metrics-bind-address=0", "--health-probe-bind-address=:9000", "--leader-elect", "--metrics-secure", "--zap-log-level=debug"},
+			check: func(o *options) bool {
+				return o.metricsAddr == "0" && o.probeAddr == ":9000" && o.leaderElect && o.secureMetrics
+			}},
 		{name: "ENABLE_WEBHOOKS=false turns the webhook server off", env: "false",
 			check: func(o *options) bool { return !o.enableWebhooks }},
 		{name: "ENABLE_WEBHOOKS that is no boolean is an error", env: "maybe", wantErr: `ENABLE_WEBHOOKS="maybe" is not a boolean`},
