@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers"
 )
 
 // leaderElectionID names the Lease the replicas of the manager elect their leader with.
@@ -131,6 +132,7 @@ func run(opts *options) error {
 
 	mgrOpts := ctrl.Options{
 		Scheme:                 newScheme(),
+		Cache:                  controllers.CacheOptions(),
 		Metrics:                metricsOpts,
 		HealthProbeBindAddress: opts.probeAddr,
 		LeaderElection:         opts.leaderElect,
@@ -151,7 +153,8 @@ func run(opts *options) error {
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
-	if err := setupControllers(mgr); err != nil {
+	ctx := ctrl.SetupSignalHandler()
+	if err := setupControllers(ctx, mgr); err != nil {
 		return err
 	}
 	if opts.enableWebhooks {
@@ -167,7 +170,7 @@ func run(opts *options) error {
 
 	setupLog.Info("starting manager", "metricsBindAddress", opts.metricsAddr, "metricsSecure", opts.secureMetrics,
 		"healthProbeBindAddress", opts.probeAddr, "leaderElection", opts.leaderElect, "webhooks", opts.enableWebhooks)
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("running the manager: %w", err)
 	}
 	setupLog.Info("manager stopped")

@@ -1,34 +1,20 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/ecs-operator/ecs-operator/controllers"
 )
 
-// controllerSetup registers one reconciler with the manager.
-type controllerSetup struct {
-	// kind names the reconciler in errors and logs.
-	kind  string
-	setup func(ctrl.Manager) error
-}
-
-// controllerSetups are the reconcilers the manager runs, one entry per reconciler, for example
-//
-//	{"Service", func(mgr ctrl.Manager) error {
-//		return (&controllers.ServiceReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)
-//	}},
-//
-// The reconcilers and their RBAC markers live in package controllers.
-var controllerSetups = []controllerSetup{}
-
-// setupControllers registers every reconciler of controllerSetups with mgr.
-func setupControllers(mgr ctrl.Manager) error {
-	for _, c := range controllerSetups {
-		if err := c.setup(mgr); err != nil {
-			return fmt.Errorf("setting up the %s controller: %w", c.kind, err)
-		}
-		setupLog.Info("controller registered", "kind", c.kind)
+// setupControllers registers the field indexes and every reconciler of package controllers,
+// whose files also hold their RBAC markers.
+func setupControllers(ctx context.Context, mgr ctrl.Manager) error {
+	if err := controllers.SetupAll(ctx, mgr, clock.RealClock{}); err != nil {
+		return fmt.Errorf("setting up the controllers: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,385 @@
+package controllers
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+)
+
+func newService(ns, name, taskDefinition string, desired int32) *ecsv1.Service {
+	svc := &ecsv1.Service{}
+	svc.Namespace, svc.Name = ns, name
+	svc.Spec.TaskDefinition = ecsv1.TaskDefinitionReference(taskDefinition)
+	svc.Spec.DesiredCount = ptr.To(desired)
+	return svc
+}
+
+func deploymentOf(t *testing.T, svc *ecsv1.Service, check func(*appsv1.Deployment) error) *appsv1.Deployment {
+	t.Helper()
+	d := &appsv1.Deployment{}
+	eventually(t, "the service's deployment", func() error {
+		if err := k8s.Get(t.Context(), client.ObjectKey{Namespace: svc.Namespace, Name: svc.Name}, d); err != nil {
+			return err
+		}
+		return check(d)
+	})
+	return d
+}
+
+func runsRevision(td string) func(*appsv1.Deployment) error {
+	return func(d *appsv1.Deployment) error {
+		if got := d.Spec.Template.Annotations[ecsv1.AnnotationTaskDefinition]; got != td {
+			return fmt.Errorf("template runs %q, want %q", got, td)
+		}
+		return nil
+	}
+}
+
+// runTasks plays kube-controller-manager and the kubelet: it creates n ready (or failing)
+// task Pods of the Deployment's current template.
+func runTasks(t *testing.T, d *appsv1.Deployment, prefix string, n int, ready bool, restarts int32) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{
+				Name: fmt.Sprintf("%s-%s-%d", d.Name, prefix, i), Namespace: d.Namespace,
+				Labels: d.Spec.Template.Labels, Annotations: d.Spec.Template.Annotations,
+			},
+			Spec: *d.Spec.Template.Spec.DeepCopy(),
+		}
+		pod.Spec.NodeName = "node-1"
+		mustCreate(t, pod)
+		status := corev1.ConditionFalse
+		if ready {
+			status = corev1.ConditionTrue
+		}
+		pod.Status.Phase = corev1.PodRunning
+		pod.Status.Conditions = []corev1.PodCondition{
+			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue},
+			{Type: corev1.PodReady, Status: status},
+		}
+		for _, c := range pod.Spec.Containers {
+			pod.Status.ContainerStatuses = append(pod.Status.ContainerStatuses, corev1.ContainerStatus{
+				Name: c.Name, Image: c.Image, Ready: ready, RestartCount: restarts,
+				State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}},
+			})
+		}
+		if err := k8s.Status().Update(t.Context(), pod); err != nil {
+			t.Fatalf("updating pod status: %v", err)
+		}
+	}
+}
+
+func deletePods(t *testing.T, ns, prefix string) {
+	t.Helper()
+	list := &corev1.PodList{}
+	if err := k8s.List(t.Context(), list, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range list.Items {
+		if strings.Contains(list.Items[i].Name, prefix) {
+			if err := k8s.Delete(t.Context(), &list.Items[i], client.GracePeriodSeconds(0)); err != nil && !apierrors.IsNotFound(err) {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func serviceStatus(t *testing.T, svc *ecsv1.Service, check func(ecsv1.ServiceStatus) error) {
+	t.Helper()
+	eventually(t, "service status", func() error {
+		if err := get(t, svc); err != nil {
+			return err
+		}
+		return check(svc.Status)
+	})
+}
+
+func hasEvent(st ecsv1.ServiceStatus, substr string) error {
+	for _, e := range st.Events {
+		if strings.Contains(e.Message, substr) {
+			return nil
+		}
+	}
+	var msgs []string
+	for _, e := range st.Events {
+		msgs = append(msgs, e.Message)
+	}
+	return fmt.Errorf("no event with %q in %q", substr, msgs)
+}
+
+func TestService_RunsTheLatestRevisionWithECSRolloutBoundsAndReachesSteadyState(t *testing.T) {
+	ns := newNamespace(t)
+	td := newTaskDefinition(ns, "web", "nginx:1.27")
+	mustCreate(t, td)
+	svc := newService(ns, "web", "web", 3)
+	svc.Spec.DeploymentConfiguration = &ecsv1.DeploymentConfiguration{MaximumPercent: ptr.To[int32](150), MinimumHealthyPercent: ptr.To[int32](50)}
+	svc.Spec.LoadBalancers = []ecsv1.LoadBalancer{{TargetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/web/1", ContainerName: "web", ContainerPort: ptr.To[int32](8080)}}
+	mustCreate(t, svc)
+
+	d := deploymentOf(t, svc, runsRevision("web:1"))
+	if *d.Spec.Replicas != 3 {
+		t.Fatalf("replicas %d", *d.Spec.Replicas)
+	}
+	// floor(3×150/100)−3 = 1 surge; 3−ceil(3×50/100) = 1 unavailable.
+	if ru := d.Spec.Strategy.RollingUpdate; ru.MaxSurge.IntValue() != 1 || ru.MaxUnavailable.IntValue() != 1 {
+		t.Fatalf("rolling update %v/%v, want 1/1", ru.MaxSurge, ru.MaxUnavailable)
+	}
+	if ref := metav1.GetControllerOf(d); ref == nil || ref.UID != svc.UID {
+		t.Fatal("the Deployment is not owned by the Service")
+	}
+	pdb := &policyv1.PodDisruptionBudget{}
+	eventually(t, "the PodDisruptionBudget", func() error {
+		return k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "web"}, pdb)
+	})
+	if pdb.Spec.MinAvailable.IntValue() != 2 {
+		t.Fatalf("minAvailable %v, want ceil(3×50%%) = 2", pdb.Spec.MinAvailable)
+	}
+	lb := &corev1.Service{}
+	eventually(t, "the load balancer's Service", func() error {
+		return k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "web-8080"}, lb)
+	})
+	if lb.Spec.Ports[0].Port != 8080 || lb.Spec.Selector[ecsv1.LabelService] != "web" {
+		t.Fatalf("load balancer service %+v", lb.Spec)
+	}
+
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if st.TaskDefinition != "web:1" || len(st.Deployments) != 1 || st.Deployments[0].RolloutState != ecsv1.RolloutInProgress {
+			return fmt.Errorf("status %+v", st)
+		}
+		return nil
+	})
+
+	runTasks(t, d, "a", 3, true, 0)
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if st.RunningCount != 3 || !isReady(st.Conditions) {
+			return fmt.Errorf("running %d, conditions %+v", st.RunningCount, st.Conditions)
+		}
+		return hasEvent(st, "(service web) has reached a steady state.")
+	})
+
+	// A new revision of the family rolls out to every Service that follows the family.
+	updateImage(t, td, "nginx:1.28")
+	deploymentOf(t, svc, runsRevision("web:2"))
+}
+
+func TestService_PinnedRevisionDoesNotFollowTheFamily(t *testing.T) {
+	ns := newNamespace(t)
+	td := newTaskDefinition(ns, "web", "nginx:1")
+	mustCreate(t, td)
+	waitRevision(t, td, 1)
+	svc := newService(ns, "pinned", "web:1", 1)
+	mustCreate(t, svc)
+	deploymentOf(t, svc, runsRevision("web:1"))
+	updateImage(t, td, "nginx:2")
+	waitRevision(t, td, 2)
+	consistently(t, "the pinned service stays on web:1", 500*time.Millisecond, func() error {
+		d := &appsv1.Deployment{}
+		if err := k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "pinned"}, d); err != nil {
+			return err
+		}
+		return runsRevision("web:1")(d)
+	})
+}
+
+func TestService_MissingTaskDefinitionIsStalledNotRetried(t *testing.T) {
+	ns := newNamespace(t)
+	svc := newService(ns, "web", "nothere:3", 1)
+	mustCreate(t, svc)
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if !isStalledWith(st.Conditions, ReasonTaskDefinitionMiss) {
+			return fmt.Errorf("conditions %+v", st.Conditions)
+		}
+		if msg := conditionMessage(st.Conditions, ecsv1.ConditionStalled); !strings.Contains(msg, `task definition family "nothere" not found`) {
+			return fmt.Errorf("message %q", msg)
+		}
+		return nil
+	})
+
+	// A pinned revision that does not exist is named in the message.
+	td := newTaskDefinition(ns, "web", "nginx")
+	mustCreate(t, td)
+	waitRevision(t, td, 1)
+	svc2 := newService(ns, "web2", "web:7", 1)
+	mustCreate(t, svc2)
+	serviceStatus(t, svc2, func(st ecsv1.ServiceStatus) error {
+		if msg := conditionMessage(st.Conditions, ecsv1.ConditionStalled); !strings.Contains(msg, "task definition web:7 not found") {
+			return fmt.Errorf("message %q", msg)
+		}
+		return nil
+	})
+}
+
+func TestService_DeploymentBlockedByPercentagesKeepsTheRunningRevision(t *testing.T) {
+	ns := newNamespace(t)
+	td := newTaskDefinition(ns, "web", "nginx:1")
+	mustCreate(t, td)
+	svc := newService(ns, "web", "web", 1)
+	svc.Spec.DeploymentConfiguration = &ecsv1.DeploymentConfiguration{MaximumPercent: ptr.To[int32](100), MinimumHealthyPercent: ptr.To[int32](100)}
+	mustCreate(t, svc)
+	deploymentOf(t, svc, runsRevision("web:1"))
+	updateImage(t, td, "nginx:2")
+	waitRevision(t, td, 2)
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		msg := conditionMessage(st.Conditions, ecsv1.ConditionStalled)
+		if !strings.Contains(msg, "unable to stop or start tasks during a deployment because of the service deployment configuration") {
+			return fmt.Errorf("stalled message %q", msg)
+		}
+		return nil
+	})
+	deploymentOf(t, svc, runsRevision("web:1"))
+}
+
+func TestService_CircuitBreakerFailsTheDeploymentAndRollsBack(t *testing.T) {
+	ns := newNamespace(t)
+	td := newTaskDefinition(ns, "web", "nginx:good")
+	mustCreate(t, td)
+	svc := newService(ns, "web", "web", 2)
+	svc.Spec.DeploymentConfiguration = &ecsv1.DeploymentConfiguration{
+		DeploymentCircuitBreaker: &ecsv1.DeploymentCircuitBreaker{Enable: true, Rollback: true},
+	}
+	mustCreate(t, svc)
+	d := deploymentOf(t, svc, runsRevision("web:1"))
+	runTasks(t, d, "good", 2, true, 0)
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if !isReady(st.Conditions) {
+			return fmt.Errorf("not steady: %+v", st.Conditions)
+		}
+		return nil
+	})
+
+	updateImage(t, td, "nginx:broken")
+	d = deploymentOf(t, svc, runsRevision("web:2"))
+	// The new revision's task crash-loops: 3 restarts reach the threshold clamp(ceil(2/2), 3, 200).
+	runTasks(t, d, "bad", 1, false, 3)
+
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if err := hasEvent(st, "deployment failed: tasks failed to start."); err != nil {
+			return err
+		}
+		return hasEvent(st, "rolling back to deployment")
+	})
+	deploymentOf(t, svc, runsRevision("web:1"))
+	deletePods(t, ns, "-bad-")
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if st.TaskDefinition != "web:1" || !isReady(st.Conditions) {
+			return fmt.Errorf("after rollback: taskDefinition %q, conditions %+v", st.TaskDefinition, st.Conditions)
+		}
+		for _, dep := range st.Deployments {
+			if dep.TaskDefinition == "web:2" && dep.RolloutState == ecsv1.RolloutFailed && dep.Status == ecsv1.DeploymentInactive {
+				return nil
+			}
+		}
+		return fmt.Errorf("the failed deployment is not listed INACTIVE/FAILED: %+v", st.Deployments)
+	})
+	// The failed revision is not rolled out again while the spec still asks for it.
+	consistently(t, "no second attempt at web:2", 500*time.Millisecond, func() error {
+		d := &appsv1.Deployment{}
+		if err := k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "web"}, d); err != nil {
+			return err
+		}
+		return runsRevision("web:1")(d)
+	})
+}
+
+func TestService_DaemonRunsADaemonSetWithoutDisruptionBudget(t *testing.T) {
+	ns := newNamespace(t)
+	mustCreate(t, newTaskDefinition(ns, "agent", "agent:1"))
+	svc := newService(ns, "agent", "agent", 0)
+	svc.Spec.DesiredCount = nil
+	svc.Spec.SchedulingStrategy = ecsv1.SchedulingDaemon
+	mustCreate(t, svc)
+	ds := &appsv1.DaemonSet{}
+	eventually(t, "the DaemonSet", func() error {
+		return k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "agent"}, ds)
+	})
+	consistently(t, "no Deployment or PDB for a daemon", 300*time.Millisecond, func() error {
+		if err := k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "agent"}, &appsv1.Deployment{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deployment: %w", err)
+		}
+		if err := k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "agent"}, &policyv1.PodDisruptionBudget{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("pdb: %w", err)
+		}
+		return nil
+	})
+}
+
+func TestService_ScaleAndAutoScaling(t *testing.T) {
+	ns := newNamespace(t)
+	mustCreate(t, newTaskDefinition(ns, "web", "nginx"))
+	svc := newService(ns, "web", "web", 2)
+	svc.Spec.AutoScaling = &ecsv1.AutoScaling{MinCapacity: 1, MaxCapacity: 10, TargetTrackingPolicies: []ecsv1.TargetTrackingPolicy{
+		{PredefinedMetricType: "ECSServiceAverageCPUUtilization", TargetValue: 60, ScaleInCooldown: ptr.To[int32](300)},
+	}}
+	mustCreate(t, svc)
+	deploymentOf(t, svc, runsRevision("web:1"))
+	hpa := &autoscalingv2.HorizontalPodAutoscaler{}
+	eventually(t, "the HPA", func() error {
+		return k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "web"}, hpa)
+	})
+	if hpa.Spec.ScaleTargetRef.Kind != "Service" || hpa.Spec.MaxReplicas != 10 || *hpa.Spec.Metrics[0].Resource.Target.AverageUtilization != 60 {
+		t.Fatalf("hpa %+v", hpa.Spec)
+	}
+	eventually(t, "scaling to 5", func() error {
+		if err := get(t, svc); err != nil {
+			return err
+		}
+		svc.Spec.DesiredCount = ptr.To[int32](5)
+		return k8s.Update(t.Context(), svc)
+	})
+	deploymentOf(t, svc, func(d *appsv1.Deployment) error {
+		if *d.Spec.Replicas != 5 {
+			return fmt.Errorf("replicas %d", *d.Spec.Replicas)
+		}
+		return nil
+	})
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if st.Selector != "ecs.operator.dev/service=web" {
+			return fmt.Errorf("selector %q", st.Selector)
+		}
+		return nil
+	})
+}
+
+func TestService_DeletionDrainsThenGoes(t *testing.T) {
+	ns := newNamespace(t)
+	mustCreate(t, newTaskDefinition(ns, "web", "nginx"))
+	svc := newService(ns, "web", "web", 1)
+	mustCreate(t, svc)
+	d := deploymentOf(t, svc, runsRevision("web:1"))
+	runTasks(t, d, "a", 1, true, 0)
+	if err := k8s.Delete(t.Context(), svc); err != nil {
+		t.Fatal(err)
+	}
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if st.Status != ecsv1.ServiceDraining {
+			return fmt.Errorf("status %q", st.Status)
+		}
+		return nil
+	})
+	deploymentOf(t, svc, func(d *appsv1.Deployment) error {
+		if *d.Spec.Replicas != 0 {
+			return fmt.Errorf("replicas %d while draining", *d.Spec.Replicas)
+		}
+		return nil
+	})
+	deletePods(t, ns, "web-a-")
+	eventually(t, "the service goes once drained", func() error {
+		if err := get(t, svc); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("still there: %w", err)
+		}
+		return nil
+	})
+}

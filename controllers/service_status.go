@@ -1,0 +1,304 @@
+package controllers
+
+import (
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/internal/translate"
+)
+
+// maxServiceEvents is how many events a Service keeps, as DescribeServices shows.
+const maxServiceEvents = 100
+
+// deploymentKey identifies an ECS deployment: a task definition revision and the
+// force-new-deployment token it was started with.
+type deploymentKey struct {
+	TaskDefinition string
+	Token          string
+}
+
+// podDeploymentKey reads the deployment a Pod belongs to from its template annotations.
+func podDeploymentKey(pod *corev1.Pod) deploymentKey {
+	return deploymentKey{
+		TaskDefinition: pod.Annotations[ecsv1.AnnotationTaskDefinition],
+		Token:          pod.Annotations[ecsv1.AnnotationForceNewDeployment],
+	}
+}
+
+// deploymentID is a stable ECS-style deployment ID ("ecs-svc/" and 19 digits).
+func deploymentID(svc *ecsv1.Service, key deploymentKey) string {
+	h := fnv.New64a()
+	_, _ = fmt.Fprintf(h, "%s/%s/%s", svc.UID, key.TaskDefinition, key.Token)
+	return fmt.Sprintf("ecs-svc/%019d", h.Sum64()%10_000_000_000_000_000_000)
+}
+
+// serviceObservation is what the Service reconciler saw, for the pure status computation.
+type serviceObservation struct {
+	Now     time.Time
+	Desired int32
+	// Primary is the deployment the Service is rolling out (or running, once complete).
+	Primary deploymentKey
+	// Pods are the Service's task Pods.
+	Pods []corev1.Pod
+	// CircuitBreaker is the Service's deployment circuit breaker, nil when off.
+	CircuitBreaker *ecsv1.DeploymentCircuitBreaker
+	// Problems are messages about the spec the user must act on (Stalled).
+	Problems []string
+}
+
+// taskCounts are a deployment's task counts, read off its Pods.
+type taskCounts struct {
+	Running, Pending, Failed int32
+	Pods                     []*corev1.Pod
+}
+
+// countTasks groups Pods by deployment and counts them the ECS way: running = ready (the task
+// is RUNNING and passes its health checks), pending = not yet, failed = tasks that stopped
+// with a failure or whose containers restarted or cannot start.
+func countTasks(pods []corev1.Pod) map[deploymentKey]*taskCounts {
+	out := map[deploymentKey]*taskCounts{}
+	for i := range pods {
+		pod := &pods[i]
+		key := podDeploymentKey(pod)
+		c := out[key]
+		if c == nil {
+			c = &taskCounts{}
+			out[key] = c
+		}
+		c.Failed += podFailures(pod)
+		if !pod.DeletionTimestamp.IsZero() || pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded {
+			continue
+		}
+		c.Pods = append(c.Pods, pod)
+		if podReady(pod) {
+			c.Running++
+		} else {
+			c.Pending++
+		}
+	}
+	return out
+}
+
+// podFailures counts how often a task failed: a failed Pod, container restarts, and containers
+// stuck unable to start (image pull, crash loop, bad configuration).
+func podFailures(pod *corev1.Pod) int32 {
+	var n int32
+	if pod.Status.Phase == corev1.PodFailed {
+		n++
+	}
+	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+		n += cs.RestartCount
+		if cs.RestartCount == 0 && cs.State.Waiting != nil && failedWaitingReasons[cs.State.Waiting.Reason] {
+			n++
+		}
+	}
+	return n
+}
+
+var failedWaitingReasons = map[string]bool{
+	"ErrImagePull": true, "ImagePullBackOff": true, "InvalidImageName": true, "CrashLoopBackOff": true,
+	"CreateContainerConfigError": true, "CreateContainerError": true, "RunContainerError": true,
+}
+
+func podReady(pod *corev1.Pod) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// computeServiceStatus derives DescribeServices-style status from what was observed: the
+// deployments with their counts and rollout states, the Service's counts, and the ECS events
+// that the change from the previous status brings (returned too, for Kubernetes Events).
+func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serviceObservation) (ecsv1.ServiceStatus, []string) {
+	now := metav1.NewTime(obs.Now)
+	name := svc.Name
+	counts := countTasks(obs.Pods)
+	previous := map[string]ecsv1.Deployment{}
+	for _, d := range prev.Deployments {
+		previous[d.ID] = d
+	}
+
+	status := prev
+	status.Status = ecsv1.ServiceActive
+	if !svc.DeletionTimestamp.IsZero() {
+		status.Status = ecsv1.ServiceDraining
+	}
+	status.DesiredCount = obs.Desired
+	status.TaskDefinition = obs.Primary.TaskDefinition
+	status.Selector = "" // set by the reconciler
+	status.RunningCount, status.PendingCount = 0, 0
+	for _, c := range counts {
+		status.RunningCount += c.Running
+		status.PendingCount += c.Pending
+	}
+
+	var events []string
+	var deployments []ecsv1.Deployment
+
+	// PRIMARY: the deployment being rolled out.
+	primaryID := deploymentID(svc, obs.Primary)
+	pc := counts[obs.Primary]
+	if pc == nil {
+		pc = &taskCounts{}
+	}
+	othersRunning := false
+	for key, c := range counts {
+		if key != obs.Primary && len(c.Pods) > 0 {
+			othersRunning = true
+		}
+	}
+	primary := newDeployment(previous[primaryID], primaryID, ecsv1.DeploymentPrimary, obs.Primary.TaskDefinition, now)
+	primary.DesiredCount = obs.Desired
+	primary.RunningCount, primary.PendingCount = pc.Running, pc.Pending
+	primary.FailedTasks = max(primary.FailedTasks, pc.Failed)
+	switch {
+	case primary.RolloutState == ecsv1.RolloutCompleted || primary.RolloutState == ecsv1.RolloutFailed:
+		// Final states stay, as in ECS.
+	case obs.CircuitBreaker != nil && obs.CircuitBreaker.Enable &&
+		primary.FailedTasks >= translate.CircuitBreakerThreshold(obs.Desired):
+		primary.RolloutState = ecsv1.RolloutFailed
+		primary.RolloutStateReason = "ECS deployment circuit breaker: tasks failed to start."
+		events = append(events, fmt.Sprintf("(service %s) (deployment %s) deployment failed: tasks failed to start.", name, primaryID))
+	case pc.Running >= obs.Desired && !othersRunning:
+		primary.RolloutState = ecsv1.RolloutCompleted
+		primary.RolloutStateReason = "ECS deployment " + primaryID + " completed."
+		events = append(events, fmt.Sprintf("(service %s) (deployment %s) deployment completed.", name, primaryID))
+	default:
+		primary.RolloutState = ecsv1.RolloutInProgress
+		primary.RolloutStateReason = "ECS deployment " + primaryID + " in progress."
+	}
+	if pc.Failed > 0 && primary.FailedTasks > previous[primaryID].FailedTasks && primary.RolloutState != ecsv1.RolloutFailed {
+		events = append(events, fmt.Sprintf("(service %s) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.", name))
+	}
+	setUpdated(&primary, previous[primaryID], now)
+	deployments = append(deployments, primary)
+
+	// ACTIVE: older deployments that still have tasks, oldest last.
+	var activeKeys []deploymentKey
+	for key, c := range counts {
+		if key != obs.Primary && len(c.Pods) > 0 {
+			activeKeys = append(activeKeys, key)
+		}
+	}
+	slices.SortFunc(activeKeys, func(a, b deploymentKey) int {
+		return strings.Compare(a.TaskDefinition+"/"+a.Token, b.TaskDefinition+"/"+b.Token)
+	})
+	for _, key := range activeKeys {
+		c := counts[key]
+		id := deploymentID(svc, key)
+		d := newDeployment(previous[id], id, ecsv1.DeploymentActive, key.TaskDefinition, now)
+		d.DesiredCount = c.Running + c.Pending
+		d.RunningCount, d.PendingCount = c.Running, c.Pending
+		d.FailedTasks = max(d.FailedTasks, c.Failed)
+		if d.RolloutState == "" {
+			d.RolloutState = ecsv1.RolloutInProgress
+		}
+		setUpdated(&d, previous[id], now)
+		deployments = append(deployments, d)
+	}
+
+	// INACTIVE deployments that failed stay listed while they are what the spec asks for, so a
+	// failed revision is not rolled out again until the spec or the task definition changes.
+	for _, d := range prev.Deployments {
+		if d.RolloutState == ecsv1.RolloutFailed && d.ID != primaryID && !slices.ContainsFunc(deployments, func(x ecsv1.Deployment) bool { return x.ID == d.ID }) {
+			d.Status = ecsv1.DeploymentInactive
+			deployments = append(deployments, d)
+		}
+	}
+	status.Deployments = deployments
+
+	// Unplaceable tasks.
+	for _, pod := range pc.Pods {
+		if msg := unschedulableMessage(pod); msg != "" {
+			events = append(events, fmt.Sprintf("(service %s) was unable to place a task because no container instance met all of its requirements. Reason: %s", name, msg))
+			break
+		}
+	}
+
+	steady := primary.RolloutState == ecsv1.RolloutCompleted && !othersRunning && pc.Running == obs.Desired && pc.Pending == 0 && len(obs.Problems) == 0
+	wasSteady := isReady(prev.Conditions)
+	if steady && !wasSteady {
+		events = append(events, fmt.Sprintf("(service %s) has reached a steady state.", name))
+	}
+
+	switch {
+	case len(obs.Problems) > 0:
+		setStalled(&status.Conditions, svc.Generation, ReasonDeploymentBlocked, strings.Join(obs.Problems, "; "))
+	case primary.RolloutState == ecsv1.RolloutFailed:
+		setStalled(&status.Conditions, svc.Generation, ReasonDeploymentFailed, primary.RolloutStateReason)
+	case steady:
+		setReady(&status.Conditions, svc.Generation, ReasonSucceeded, fmt.Sprintf("(service %s) has reached a steady state.", name))
+	default:
+		setReconciling(&status.Conditions, svc.Generation, ReasonProgressing,
+			fmt.Sprintf("%d of %d tasks running (%d pending) on %s", pc.Running, obs.Desired, pc.Pending, obs.Primary.TaskDefinition))
+	}
+	return status, events
+}
+
+func newDeployment(prev ecsv1.Deployment, id string, st ecsv1.DeploymentStatus, td string, now metav1.Time) ecsv1.Deployment {
+	d := prev
+	d.ID, d.Status, d.TaskDefinition = id, st, td
+	if d.CreatedAt == nil {
+		d.CreatedAt = &now
+	}
+	return d
+}
+
+// setUpdated moves updatedAt only when something about the deployment changed, so an idle
+// resync writes nothing.
+func setUpdated(d *ecsv1.Deployment, prev ecsv1.Deployment, now metav1.Time) {
+	p := prev
+	p.UpdatedAt, p.CreatedAt = nil, nil
+	c := *d
+	c.UpdatedAt, c.CreatedAt = nil, nil
+	if prev.UpdatedAt == nil || p != c {
+		d.UpdatedAt = &now
+	}
+}
+
+func unschedulableMessage(pod *corev1.Pod) string {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse && c.Reason == corev1.PodReasonUnschedulable {
+			return c.Message
+		}
+	}
+	return ""
+}
+
+func isReady(conds []metav1.Condition) bool {
+	for _, c := range conds {
+		if c.Type == ecsv1.ConditionReady {
+			return c.Status == metav1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// addServiceEvents puts new events first, keeps at most maxServiceEvents, and suppresses a
+// message that repeats the newest one, as ECS does.
+func addServiceEvents(existing []ecsv1.ServiceEvent, messages []string, now time.Time) []ecsv1.ServiceEvent {
+	out := existing
+	for _, msg := range messages {
+		if len(out) > 0 && out[0].Message == msg {
+			continue
+		}
+		h := fnv.New64a()
+		_, _ = fmt.Fprintf(h, "%d/%s", now.UnixNano(), msg)
+		ev := ecsv1.ServiceEvent{ID: fmt.Sprintf("%016x", h.Sum64()), CreatedAt: metav1.NewTime(now), Message: msg}
+		out = append([]ecsv1.ServiceEvent{ev}, out...)
+	}
+	if len(out) > maxServiceEvents {
+		out = out[:maxServiceEvents]
+	}
+	return out
+}

@@ -1,0 +1,42 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+)
+
+// SetupAll registers the field indexes and every reconciler of this package with mgr.
+func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock) error {
+	if err := SetupIndexes(ctx, mgr); err != nil {
+		return err
+	}
+	setups := []struct {
+		kind  string
+		setup func() error
+	}{
+		{"TaskDefinition", func() error {
+			return (&TaskDefinitionReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
+				Recorder: mgr.GetEventRecorder("ecs-operator-taskdefinition")}).SetupWithManager(mgr)
+		}},
+		{"Service", func() error {
+			return (&ServiceReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
+				Recorder: mgr.GetEventRecorder("ecs-operator-service"), Clock: clk}).SetupWithManager(mgr)
+		}},
+		{"Task", func() error {
+			return (&TaskReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
+				Recorder: mgr.GetEventRecorder("ecs-operator-task"), Clock: clk}).SetupWithManager(mgr)
+		}},
+		{"Cluster counts", func() error {
+			return (&ClusterCountsReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)
+		}},
+	}
+	for _, s := range setups {
+		if err := s.setup(); err != nil {
+			return fmt.Errorf("setting up the %s controller: %w", s.kind, err)
+		}
+	}
+	return nil
+}

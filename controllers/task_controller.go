@@ -1,0 +1,308 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/internal/translate"
+)
+
+// +kubebuilder:rbac:groups=ecs.operator.dev,resources=tasks,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=ecs.operator.dev,resources=tasks/status;tasks/finalizers,verbs=get;update;patch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;create;delete
+
+// TaskReconciler runs a Task as one Pod (restartPolicy Never) and reports ECS's task lifecycle:
+// lastStatus, health, stop code and reason, container exit codes. It stops the task when an
+// essential container exits, as ECS does, and stops it with UserInitiated when it is deleted.
+type TaskReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Recorder events.EventRecorder
+	Clock    clock.PassiveClock
+}
+
+// Reconcile moves a Task through its lifecycle.
+func (r *TaskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+	task := &ecsv1.Task{}
+	if err := r.Get(ctx, req.NamespacedName, task); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	original := task.DeepCopy()
+	defer func() {
+		if err == nil {
+			task.Status.ObservedGeneration = task.Generation
+		}
+		if equality.Semantic.DeepEqual(original.Status, task.Status) {
+			return
+		}
+		if perr := r.Status().Patch(ctx, task, client.MergeFrom(original)); perr != nil && err == nil && !apierrors.IsNotFound(perr) {
+			err = fmt.Errorf("patching status: %w", perr)
+		}
+	}()
+	now := metav1.NewTime(r.Clock.Now())
+
+	pod, err := r.taskPod(ctx, task)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+
+	if !task.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.stopOnDelete(ctx, task, pod, now)
+	}
+	if task.Status.LastStatus == ecsv1.TaskStopped {
+		// A stopped task never runs again; its Pod, if still there, is removed.
+		return ctrl.Result{}, r.deletePod(ctx, pod)
+	}
+	if !controllerutil.ContainsFinalizer(task, ecsv1.Finalizer) {
+		patch := client.MergeFrom(task.DeepCopy())
+		controllerutil.AddFinalizer(task, ecsv1.Finalizer)
+		if err := r.Patch(ctx, task, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+		}
+	}
+
+	if pod == nil {
+		return ctrl.Result{}, r.startTask(ctx, task, now)
+	}
+	computeTaskStatus(task, pod, now)
+	if stop := stopDecision(pod); stop.Code != "" {
+		markTaskStopped(task, stop, now)
+		r.Recorder.Eventf(task, pod, corev1.EventTypeNormal, string(stop.Code), "Stop", "%s", stop.Reason)
+		// The status patch (deferred) records the stop before the Pod goes, so the Task is
+		// never started again even if the delete is retried.
+		if perr := r.Status().Patch(ctx, task, client.MergeFrom(original)); perr != nil {
+			return ctrl.Result{}, fmt.Errorf("recording the stop: %w", perr)
+		}
+		original = task.DeepCopy()
+		return ctrl.Result{}, r.deletePod(ctx, pod)
+	}
+	return ctrl.Result{}, nil
+}
+
+// startTask resolves the task definition (the latest revision when the Task names a family)
+// and creates the task's Pod.
+func (r *TaskReconciler) startTask(ctx context.Context, task *ecsv1.Task, now metav1.Time) error {
+	reference := string(task.Spec.TaskDefinition)
+	if task.Status.TaskDefinition != "" {
+		// The revision is fixed when the task first resolves it, as RunTask does.
+		reference = pinnedReference(reference, task.Status.TaskDefinition)
+	}
+	resolved, err := resolveTaskDefinition(ctx, r, task.Namespace, reference)
+	var refErr *referenceError
+	switch {
+	case errors.As(err, &refErr):
+		markTaskStopped(task, taskStop{Code: ecsv1.StopCodeTaskFailedToStart, Reason: refErr.Error()}, now)
+		setStalled(&task.Status.Conditions, task.Generation, ReasonTaskDefinitionMiss, refErr.Error())
+		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, ReasonTaskDefinitionMiss, "Start", "%s", refErr.Error())
+		return nil
+	case errors.Is(err, errRevisionPending):
+		task.Status.LastStatus = ecsv1.TaskProvisioning
+		task.Status.DesiredStatus = ecsv1.TaskRunning
+		setReconciling(&task.Status.Conditions, task.Generation, ReasonProgressing, "waiting for the task definition to be registered")
+		return nil
+	case err != nil:
+		return err
+	}
+	task.Status.TaskDefinition = resolved.String()
+
+	cluster, err := clusterForNamespace(ctx, r.Client, task.Namespace)
+	if err != nil {
+		return err
+	}
+	provider, err := taskCapacityProvider(task, cluster)
+	if err != nil {
+		markTaskStopped(task, taskStop{Code: ecsv1.StopCodeTaskFailedToStart, Reason: err.Error()}, now)
+		return nil
+	}
+	out, err := translate.PodTemplate(translate.Input{
+		Family: resolved.Family, Revision: resolved.Number, TaskDefinition: resolved.Spec,
+		Overrides: task.Spec.Overrides, CapacityProvider: provider,
+		PlacementConstraints: task.Spec.PlacementConstraints,
+		SelectorLabels:       map[string]string{ecsv1.LabelTask: labelValue(task.Name)},
+		RestartPolicy:        corev1.RestartPolicyNever,
+	})
+	if err != nil {
+		markTaskStopped(task, taskStop{Code: ecsv1.StopCodeTaskFailedToStart, Reason: err.Error()}, now)
+		setStalled(&task.Status.Conditions, task.Generation, ReasonInvalidSpec, err.Error())
+		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, ReasonInvalidSpec, "Start", "%s", err.Error())
+		return nil
+	}
+	if len(out.Unsupported) > 0 {
+		msg := strings.Join(out.Unsupported, "; ")
+		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, "UnsupportedSettings", "Translate", "%s", msg)
+		setCondition(&task.Status.Conditions, task.Generation, conditionUnsupported, metav1.ConditionTrue, "NotExpressible", msg)
+	}
+	if err := applyTaskSupport(ctx, r.Client, r.Scheme, task.Namespace, out); err != nil {
+		return err
+	}
+	pod := desiredTaskPod(task, resolved, out.Template)
+	if err := r.Create(ctx, pod); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating the task's pod: %w", err)
+	}
+	r.Recorder.Eventf(task, pod, corev1.EventTypeNormal, "TaskStarted", "Start", "Started task %s of %s", task.Name, resolved)
+	task.Status.LastStatus = ecsv1.TaskProvisioning
+	task.Status.DesiredStatus = ecsv1.TaskRunning
+	task.Status.PodName = pod.Name
+	setReconciling(&task.Status.Conditions, task.Generation, ReasonProgressing, "provisioning the task")
+	return nil
+}
+
+// pinnedReference turns a family reference into the revision the task resolved first,
+// keeping a namespace prefix.
+func pinnedReference(reference, resolved string) string {
+	if i := strings.Index(reference, "/"); i >= 0 && !strings.HasPrefix(reference, "arn:") {
+		return reference[:i+1] + resolved
+	}
+	return resolved
+}
+
+// desiredTaskPod builds the Pod of a Task from its translated template.
+func desiredTaskPod(task *ecsv1.Task, resolved *resolvedRevision, template corev1.PodTemplateSpec) *corev1.Pod {
+	pod := &corev1.Pod{
+		ObjectMeta: *template.ObjectMeta.DeepCopy(),
+		Spec:       *template.Spec.DeepCopy(),
+	}
+	pod.Name = task.Name
+	pod.Namespace = task.Namespace
+	pod.Labels = mergeLabels(pod.Labels, map[string]string{
+		ecsv1.LabelTask:      labelValue(task.Name),
+		ecsv1.LabelManagedBy: ecsv1.ManagedByValue,
+	})
+	pod.Annotations = mergeLabels(pod.Annotations, map[string]string{
+		ecsv1.AnnotationTaskDefinition: resolved.String(),
+		annotationEssential:            essentialAnnotation(resolved.Spec),
+	})
+	pod.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(task, ecsv1.GroupVersion.WithKind("Task"))}
+	pod.Spec.RestartPolicy = corev1.RestartPolicyNever
+	return pod
+}
+
+// essentialAnnotation lists the Kubernetes names of the essential containers.
+func essentialAnnotation(spec *ecsv1.TaskDefinitionSpec) string {
+	var names []string
+	for _, c := range spec.ContainerDefinitions {
+		if c.Essential == nil || *c.Essential {
+			names = append(names, translate.ContainerName(string(c.Name)))
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// taskCapacityProvider picks the provider a Task runs on: its launch type's, the first of its
+// strategy's split of one task, or the Cluster's default strategy's.
+func taskCapacityProvider(task *ecsv1.Task, cluster *ecsv1.Cluster) (*ecsv1.CapacityProvider, error) {
+	if cluster == nil {
+		return nil, nil
+	}
+	if lt := task.Spec.LaunchType; lt != "" {
+		for i := range cluster.Spec.CapacityProviders {
+			if string(cluster.Spec.CapacityProviders[i].Type) == string(lt) {
+				return &cluster.Spec.CapacityProviders[i], nil
+			}
+		}
+		return nil, nil
+	}
+	strategy := task.Spec.CapacityProviderStrategy
+	if len(strategy) == 0 {
+		strategy = cluster.Spec.DefaultCapacityProviderStrategy
+	}
+	if len(strategy) == 0 {
+		return nil, nil
+	}
+	shares, err := translate.SplitTasks(strategy, 1)
+	if err != nil {
+		return nil, fmt.Errorf("capacityProviderStrategy: %w", err)
+	}
+	for _, s := range shares {
+		if s.Count == 0 {
+			continue
+		}
+		for i := range cluster.Spec.CapacityProviders {
+			if cluster.Spec.CapacityProviders[i].Name == s.CapacityProvider {
+				return &cluster.Spec.CapacityProviders[i], nil
+			}
+		}
+		return nil, fmt.Errorf("capacity provider %q is not one of cluster %s's capacity providers", s.CapacityProvider, cluster.Name)
+	}
+	return nil, nil
+}
+
+// stopOnDelete stops a deleted Task's Pod (UserInitiated) and lets the Task go once it is gone.
+func (r *TaskReconciler) stopOnDelete(ctx context.Context, task *ecsv1.Task, pod *corev1.Pod, now metav1.Time) error {
+	if !controllerutil.ContainsFinalizer(task, ecsv1.Finalizer) {
+		return nil
+	}
+	if pod != nil {
+		if task.Status.LastStatus != ecsv1.TaskStopped {
+			if task.Status.StopCode == "" {
+				task.Status.StopCode = ecsv1.StopCodeUserInitiated
+				task.Status.StoppedReason = "Task stopped by user"
+				r.Recorder.Eventf(task, pod, corev1.EventTypeNormal, string(ecsv1.StopCodeUserInitiated), "Stop", "Task stopped by user")
+			}
+			task.Status.DesiredStatus = ecsv1.TaskStopped
+			task.Status.LastStatus = ecsv1.TaskStopping
+		}
+		return r.deletePod(ctx, pod)
+	}
+	if task.Status.LastStatus != ecsv1.TaskStopped {
+		markTaskStopped(task, taskStop{Code: ecsv1.StopCodeUserInitiated, Reason: "Task stopped by user"}, now)
+	}
+	patch := client.MergeFrom(task.DeepCopy())
+	controllerutil.RemoveFinalizer(task, ecsv1.Finalizer)
+	if err := r.Patch(ctx, task, patch); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("removing finalizer: %w", err)
+	}
+	return nil
+}
+
+func (r *TaskReconciler) deletePod(ctx context.Context, pod *corev1.Pod) error {
+	if pod == nil || !pod.DeletionTimestamp.IsZero() {
+		return nil
+	}
+	if err := r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("stopping the task's pod: %w", err)
+	}
+	return nil
+}
+
+// taskPod reads the Task's Pod; nil when there is none (or the Pod there is not the Task's).
+func (r *TaskReconciler) taskPod(ctx context.Context, task *ecsv1.Task) (*corev1.Pod, error) {
+	pod := &corev1.Pod{}
+	err := r.Get(ctx, client.ObjectKey{Namespace: task.Namespace, Name: task.Name}, pod)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	if owner := metav1.GetControllerOf(pod); owner == nil || owner.UID != task.UID {
+		return nil, nil
+	}
+	return pod, nil
+}
+
+// SetupWithManager watches Tasks and their Pods.
+func (r *TaskReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&ecsv1.Task{}).
+		Owns(&corev1.Pod{}).
+		Named("task").
+		Complete(r)
+}

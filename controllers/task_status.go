@@ -1,0 +1,228 @@
+package controllers
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+)
+
+// annotationContainerNames maps a Pod's container names to the ECS names they came from; the
+// translation writes it.
+const annotationContainerNames = "ecs.operator.dev/container-names"
+
+// annotationEssential lists a Pod's essential containers (Kubernetes names, comma-separated).
+const annotationEssential = "ecs.operator.dev/essential-containers"
+
+// taskStop says why a task must stop now, or is empty.
+type taskStop struct {
+	Code   ecsv1.TaskStopCode
+	Reason string
+}
+
+// failedToStartReasons are container waiting reasons that mean the task cannot start.
+var failedToStartReasons = map[string]string{
+	"ErrImagePull":               "CannotPullContainerError",
+	"ImagePullBackOff":           "CannotPullContainerError",
+	"InvalidImageName":           "CannotPullContainerError",
+	"CreateContainerConfigError": "CannotCreateContainerError",
+	"CreateContainerError":       "CannotCreateContainerError",
+	"RunContainerError":          "CannotStartContainerError",
+}
+
+// essentialContainers reads which of a Pod's containers are essential.
+func essentialContainers(pod *corev1.Pod) map[string]bool {
+	out := map[string]bool{}
+	for _, name := range strings.Split(pod.Annotations[annotationEssential], ",") {
+		if name != "" {
+			out[name] = true
+		}
+	}
+	return out
+}
+
+// ecsContainerNames reads the ECS name of each container of a Pod.
+func ecsContainerNames(pod *corev1.Pod) map[string]string {
+	names := map[string]string{}
+	_ = json.Unmarshal([]byte(pod.Annotations[annotationContainerNames]), &names)
+	return names
+}
+
+// stopDecision decides whether a running task must be stopped the ECS way: an essential
+// container exited (EssentialContainerExited), or a container cannot start (TaskFailedToStart).
+func stopDecision(pod *corev1.Pod) taskStop {
+	essential := essentialContainers(pod)
+	names := ecsContainerNames(pod)
+	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+		if w := cs.State.Waiting; w != nil {
+			if kind, ok := failedToStartReasons[w.Reason]; ok {
+				return taskStop{Code: ecsv1.StopCodeTaskFailedToStart,
+					Reason: fmt.Sprintf("%s: %s: %s", kind, ecsName(names, cs.Name), w.Message)}
+			}
+		}
+	}
+	for _, cs := range pod.Status.ContainerStatuses {
+		if t := cs.State.Terminated; t != nil && essential[cs.Name] {
+			return taskStop{Code: ecsv1.StopCodeEssentialContainerExited,
+				Reason: fmt.Sprintf("Essential container in task exited: %s exited with code %d", ecsName(names, cs.Name), t.ExitCode)}
+		}
+	}
+	if pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded {
+		reason := "Task stopped: all containers exited"
+		if pod.Status.Reason != "" {
+			reason = fmt.Sprintf("Task stopped: %s: %s", pod.Status.Reason, pod.Status.Message)
+		}
+		return taskStop{Code: ecsv1.StopCodeEssentialContainerExited, Reason: reason}
+	}
+	return taskStop{}
+}
+
+func ecsName(names map[string]string, k8sName string) string {
+	if n, ok := names[k8sName]; ok {
+		return n
+	}
+	return k8sName
+}
+
+// taskLifecycle maps a Pod to ECS's task lifecycle.
+func taskLifecycle(pod *corev1.Pod) ecsv1.TaskLifecycleStatus {
+	switch {
+	case pod == nil:
+		return ecsv1.TaskProvisioning
+	case pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed:
+		return ecsv1.TaskStopped
+	case !pod.DeletionTimestamp.IsZero():
+		return ecsv1.TaskStopping
+	case pod.Status.Phase == corev1.PodRunning:
+		for _, cs := range pod.Status.ContainerStatuses {
+			if cs.State.Running == nil && cs.State.Terminated == nil {
+				return ecsv1.TaskActivating
+			}
+		}
+		return ecsv1.TaskRunning
+	case podScheduled(pod):
+		return ecsv1.TaskPending
+	default:
+		return ecsv1.TaskProvisioning
+	}
+}
+
+func podScheduled(pod *corev1.Pod) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return pod.Spec.NodeName != ""
+}
+
+// taskContainers reports each container the ECS way, under its ECS name.
+func taskContainers(pod *corev1.Pod) []ecsv1.ContainerStatus {
+	names := ecsContainerNames(pod)
+	essential := essentialContainers(pod)
+	withHealth := map[string]bool{}
+	for _, c := range slices.Concat(pod.Spec.InitContainers, pod.Spec.Containers) {
+		withHealth[c.Name] = c.ReadinessProbe != nil || c.StartupProbe != nil
+	}
+	var out []ecsv1.ContainerStatus
+	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+		c := ecsv1.ContainerStatus{Name: ecsv1.ContainerName(ecsName(names, cs.Name)), LastStatus: "PENDING", HealthStatus: ecsv1.HealthUnknown}
+		switch {
+		case cs.State.Terminated != nil:
+			c.LastStatus = "STOPPED"
+			c.ExitCode = ptr.To(cs.State.Terminated.ExitCode)
+			c.Reason = strings.TrimSpace(cs.State.Terminated.Reason + " " + cs.State.Terminated.Message)
+		case cs.State.Running != nil:
+			c.LastStatus = "RUNNING"
+		case cs.State.Waiting != nil:
+			c.Reason = strings.TrimSpace(cs.State.Waiting.Reason + " " + cs.State.Waiting.Message)
+		}
+		if withHealth[cs.Name] && cs.State.Running != nil {
+			c.HealthStatus = ecsv1.HealthUnhealthy
+			if cs.Ready || (cs.Started != nil && *cs.Started && !essential[cs.Name]) {
+				c.HealthStatus = ecsv1.HealthHealthy
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// taskHealth is ECS's task health: UNHEALTHY if an essential container with a health check is,
+// HEALTHY if all of them are, UNKNOWN when none has a health check.
+func taskHealth(pod *corev1.Pod, containers []ecsv1.ContainerStatus) ecsv1.HealthStatus {
+	names := ecsContainerNames(pod)
+	essential := map[string]bool{}
+	for k8sName := range essentialContainers(pod) {
+		essential[ecsName(names, k8sName)] = true
+	}
+	health := ecsv1.HealthUnknown
+	for _, c := range containers {
+		if !essential[string(c.Name)] || c.HealthStatus == ecsv1.HealthUnknown {
+			continue
+		}
+		if c.HealthStatus == ecsv1.HealthUnhealthy {
+			return ecsv1.HealthUnhealthy
+		}
+		health = ecsv1.HealthHealthy
+	}
+	return health
+}
+
+// computeTaskStatus fills a Task's status from its Pod (nil before it exists).
+func computeTaskStatus(task *ecsv1.Task, pod *corev1.Pod, now metav1.Time) {
+	st := &task.Status
+	if st.LastStatus == ecsv1.TaskStopped {
+		return
+	}
+	st.DesiredStatus = ecsv1.TaskRunning
+	st.LastStatus = taskLifecycle(pod)
+	if pod == nil {
+		setReconciling(&st.Conditions, task.Generation, ReasonProgressing, "provisioning the task")
+		return
+	}
+	st.PodName = pod.Name
+	st.Containers = taskContainers(pod)
+	st.HealthStatus = taskHealth(pod, st.Containers)
+	if st.StartedAt == nil && st.LastStatus == ecsv1.TaskRunning {
+		st.StartedAt = &now
+	}
+	switch st.LastStatus {
+	case ecsv1.TaskRunning:
+		if st.HealthStatus == ecsv1.HealthUnhealthy {
+			setReconciling(&st.Conditions, task.Generation, ReasonProgressing, "the task is running but unhealthy")
+		} else {
+			setReady(&st.Conditions, task.Generation, ReasonSucceeded, "the task is running")
+		}
+	default:
+		setReconciling(&st.Conditions, task.Generation, ReasonProgressing, "the task is "+string(st.LastStatus))
+	}
+}
+
+// markTaskStopped records a stop with its code and reason.
+func markTaskStopped(task *ecsv1.Task, stop taskStop, now metav1.Time) {
+	st := &task.Status
+	st.DesiredStatus = ecsv1.TaskStopped
+	st.LastStatus = ecsv1.TaskStopped
+	if st.StopCode == "" {
+		st.StopCode = stop.Code
+		st.StoppedReason = stop.Reason
+	}
+	if st.StoppedAt == nil {
+		st.StoppedAt = &now
+	}
+	for i := range st.Containers {
+		if st.Containers[i].LastStatus != "STOPPED" {
+			st.Containers[i].LastStatus = "STOPPED"
+		}
+	}
+	setCondition(&st.Conditions, task.Generation, ecsv1.ConditionReady, metav1.ConditionFalse, ReasonTaskStopped, st.StoppedReason)
+	setCondition(&st.Conditions, task.Generation, ecsv1.ConditionReconciling, metav1.ConditionFalse, ReasonTaskStopped, st.StoppedReason)
+	setCondition(&st.Conditions, task.Generation, ecsv1.ConditionStalled, metav1.ConditionFalse, ReasonTaskStopped, st.StoppedReason)
+}

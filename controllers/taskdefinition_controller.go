@@ -1,0 +1,234 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/internal/ecs"
+)
+
+// +kubebuilder:rbac:groups=ecs.operator.dev,resources=taskdefinitions,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=ecs.operator.dev,resources=taskdefinitions/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=apps,resources=controllerrevisions,verbs=get;list;watch;create;delete
+
+// TaskDefinitionReconciler turns each new spec of a TaskDefinition into an immutable, numbered
+// revision (1, 2, 3… as in ECS), stored as an apps/v1 ControllerRevision owned by the
+// TaskDefinition, and prunes the revisions beyond revisionHistoryLimit that nothing uses.
+type TaskDefinitionReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Recorder events.EventRecorder
+}
+
+// Reconcile registers a new revision when the spec differs from the latest revision.
+func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+	log := ctrl.LoggerFrom(ctx)
+	td := &ecsv1.TaskDefinition{}
+	if err := r.Get(ctx, req.NamespacedName, td); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !td.DeletionTimestamp.IsZero() {
+		// Revisions are owned by the TaskDefinition; garbage collection removes them.
+		return ctrl.Result{}, nil
+	}
+
+	original := td.DeepCopy()
+	defer func() {
+		if err == nil {
+			td.Status.ObservedGeneration = td.Generation
+		}
+		if equality.Semantic.DeepEqual(original.Status, td.Status) {
+			return
+		}
+		if perr := r.Status().Patch(ctx, td, client.MergeFrom(original)); perr != nil && err == nil {
+			err = fmt.Errorf("patching status: %w", perr)
+		}
+	}()
+
+	family := effectiveFamily(td)
+	td.Status.Family = family
+	if owner, err := taskDefinitionForFamily(ctx, r, td.Namespace, family); err != nil {
+		return ctrl.Result{}, err
+	} else if owner != nil && owner.UID != td.UID {
+		msg := fmt.Sprintf("family %q is already registered by TaskDefinition %q in this namespace", family, owner.Name)
+		if !isStalledWith(td.Status.Conditions, ReasonFamilyConflict) {
+			r.Recorder.Eventf(td, nil, corev1.EventTypeWarning, ReasonFamilyConflict, "Register", msg)
+		}
+		setStalled(&td.Status.Conditions, td.Generation, ReasonFamilyConflict, msg)
+		return ctrl.Result{}, nil
+	}
+
+	revs, err := r.ownedRevisions(ctx, td)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	hash, err := revisionHash(&td.Spec)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if len(revs) == 0 || revs[0].Labels[ecsv1.LabelRevisionHash] != hash {
+		next := max(td.Status.Revision, latestNumber(revs)) + 1
+		rev, err := desiredRevision(td, family, next, hash)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if err := r.Create(ctx, rev); err != nil {
+			return ctrl.Result{}, fmt.Errorf("registering revision %s:%d: %w", family, next, err)
+		}
+		log.Info("registered task definition revision", "family", family, "revision", next)
+		r.Recorder.Eventf(td, rev, corev1.EventTypeNormal, "RevisionRegistered", "Register",
+			"Registered task definition %s:%d", family, next)
+		revs = append([]appsv1.ControllerRevision{*rev}, revs...)
+	}
+	td.Status.Revision = revs[0].Revision
+
+	inUse, err := r.revisionsInUse(ctx, td.Namespace, family)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	limit := int32(10)
+	if td.Spec.RevisionHistoryLimit != nil {
+		limit = *td.Spec.RevisionHistoryLimit
+	}
+	pruned := map[int64]bool{}
+	for _, rev := range revisionsToPrune(revs, limit, inUse) {
+		if err := r.Delete(ctx, &rev, client.Preconditions{UID: &rev.UID}); err != nil && !apierrors.IsNotFound(err) {
+			return ctrl.Result{}, fmt.Errorf("pruning revision %s:%d: %w", family, rev.Revision, err)
+		}
+		pruned[rev.Revision] = true
+		log.V(1).Info("pruned task definition revision", "family", family, "revision", rev.Revision)
+	}
+	var kept []appsv1.ControllerRevision
+	for _, rev := range revs {
+		if !pruned[rev.Revision] {
+			kept = append(kept, rev)
+		}
+	}
+	td.Status.Revisions = computeRevisionsStatus(kept)
+	setReady(&td.Status.Conditions, td.Generation, ReasonSucceeded,
+		fmt.Sprintf("Revision %s:%d is the latest", family, td.Status.Revision))
+	return ctrl.Result{}, nil
+}
+
+// ownedRevisions lists the TaskDefinition's revisions, newest first.
+func (r *TaskDefinitionReconciler) ownedRevisions(ctx context.Context, td *ecsv1.TaskDefinition) ([]appsv1.ControllerRevision, error) {
+	list := &appsv1.ControllerRevisionList{}
+	if err := r.List(ctx, list, client.InNamespace(td.Namespace),
+		client.MatchingLabels{ecsv1.LabelTaskDefinition: labelValue(td.Name)}); err != nil {
+		return nil, fmt.Errorf("listing revisions: %w", err)
+	}
+	var owned []appsv1.ControllerRevision
+	for _, rev := range list.Items {
+		if ref := metav1.GetControllerOf(&rev); ref != nil && ref.UID == td.UID {
+			owned = append(owned, rev)
+		}
+	}
+	sortNewestFirst(owned)
+	return owned, nil
+}
+
+func latestNumber(revs []appsv1.ControllerRevision) int64 {
+	if len(revs) == 0 {
+		return 0
+	}
+	return revs[0].Revision
+}
+
+// revisionsInUse collects the revisions of a family that Services and Tasks, in any namespace
+// that references this one, run or pin.
+func (r *TaskDefinitionReconciler) revisionsInUse(ctx context.Context, namespace, family string) (map[int64]bool, error) {
+	key := namespace + "/" + family
+	inUse := map[int64]bool{}
+	markRef := func(ref string) {
+		if parsed, err := ecs.ParseReference(ref); err == nil && parsed.Family == family && parsed.Revision != 0 {
+			inUse[parsed.Revision] = true
+		}
+	}
+	services := &ecsv1.ServiceList{}
+	if err := r.List(ctx, services, client.MatchingFields{indexTaskDefinitionRef: key}); err != nil {
+		return nil, fmt.Errorf("listing services of %s: %w", key, err)
+	}
+	for _, svc := range services.Items {
+		markRef(string(svc.Spec.TaskDefinition))
+		markRef(svc.Status.TaskDefinition)
+		for _, d := range svc.Status.Deployments {
+			markRef(d.TaskDefinition)
+		}
+	}
+	tasks := &ecsv1.TaskList{}
+	if err := r.List(ctx, tasks, client.MatchingFields{indexTaskDefinitionRef: key}); err != nil {
+		return nil, fmt.Errorf("listing tasks of %s: %w", key, err)
+	}
+	for _, task := range tasks.Items {
+		markRef(string(task.Spec.TaskDefinition))
+		markRef(task.Status.TaskDefinition)
+	}
+	return inUse, nil
+}
+
+// SetupWithManager watches TaskDefinitions, their revisions, and the Services and Tasks whose
+// use of a revision decides whether it may be pruned.
+func (r *TaskDefinitionReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&ecsv1.TaskDefinition{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Owns(&appsv1.ControllerRevision{}).
+		Watches(&ecsv1.Service{}, handler.EnqueueRequestsFromMapFunc(r.taskDefinitionsOf)).
+		Watches(&ecsv1.Task{}, handler.EnqueueRequestsFromMapFunc(r.taskDefinitionsOf)).
+		Named("taskdefinition").
+		Complete(r)
+}
+
+// taskDefinitionsOf maps a Service or Task to the TaskDefinitions of the family it runs.
+func (r *TaskDefinitionReconciler) taskDefinitionsOf(ctx context.Context, o client.Object) []reconcile.Request {
+	var reference string
+	switch o := o.(type) {
+	case *ecsv1.Service:
+		reference = string(o.Spec.TaskDefinition)
+	case *ecsv1.Task:
+		reference = string(o.Spec.TaskDefinition)
+	}
+	ref, err := ecs.ParseReference(reference)
+	if err != nil {
+		return nil
+	}
+	namespace := o.GetNamespace()
+	if ref.Namespace != "" {
+		namespace = ref.Namespace
+	}
+	list := &ecsv1.TaskDefinitionList{}
+	if err := r.List(ctx, list, client.InNamespace(namespace), client.MatchingFields{indexFamily: ref.Family}); err != nil {
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, td := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: td.Namespace, Name: td.Name}})
+	}
+	return reqs
+}
+
+// isStalledWith reports whether the conditions already say Stalled for this reason, so the
+// same warning event is not repeated on every resync.
+func isStalledWith(conds []metav1.Condition, reason string) bool {
+	for _, c := range conds {
+		if c.Type == ecsv1.ConditionStalled && c.Status == metav1.ConditionTrue && c.Reason == reason {
+			return true
+		}
+	}
+	return false
+}

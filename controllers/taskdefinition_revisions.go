@@ -1,0 +1,128 @@
+package controllers
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+)
+
+// effectiveFamily is the TaskDefinition's family: spec.family, or its name when unset.
+func effectiveFamily(td *ecsv1.TaskDefinition) string {
+	if td.Spec.Family != "" {
+		return string(td.Spec.Family)
+	}
+	return td.Name
+}
+
+// revisionContent is what a revision holds: the task definition without the fields that are
+// ours rather than ECS's, so that changing revisionHistoryLimit makes no new revision.
+func revisionContent(spec *ecsv1.TaskDefinitionSpec) *ecsv1.TaskDefinitionSpec {
+	content := spec.DeepCopy()
+	content.RevisionHistoryLimit = nil
+	return content
+}
+
+// revisionHash is the content hash of a task definition spec.
+func revisionHash(spec *ecsv1.TaskDefinitionSpec) (string, error) {
+	return contentHash(revisionContent(spec))
+}
+
+// revisionName names revision n of a TaskDefinition. The revision number is the last
+// dash-separated part, so two TaskDefinitions' revisions can never share a name.
+func revisionName(tdName string, n int64) string {
+	suffix := "-" + strconv.FormatInt(n, 10)
+	const maxName = 253
+	if len(tdName)+len(suffix) > maxName {
+		tdName = tdName[:maxName-len(suffix)]
+	}
+	return tdName + suffix
+}
+
+// desiredRevision builds revision n of td with the given content hash.
+func desiredRevision(td *ecsv1.TaskDefinition, family string, n int64, hash string) (*appsv1.ControllerRevision, error) {
+	data, err := json.Marshal(revisionContent(&td.Spec))
+	if err != nil {
+		return nil, fmt.Errorf("encoding revision %d of %s: %w", n, family, err)
+	}
+	return &appsv1.ControllerRevision{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      revisionName(td.Name, n),
+			Namespace: td.Namespace,
+			Labels: map[string]string{
+				ecsv1.LabelTaskDefinition: labelValue(td.Name),
+				ecsv1.LabelFamily:         labelValue(family),
+				ecsv1.LabelRevision:       strconv.FormatInt(n, 10),
+				ecsv1.LabelRevisionHash:   hash,
+				ecsv1.LabelManagedBy:      ecsv1.ManagedByValue,
+			},
+			Annotations: map[string]string{ecsv1.AnnotationTaskDefinition: family + ":" + strconv.FormatInt(n, 10)},
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(td,
+				ecsv1.GroupVersion.WithKind("TaskDefinition"))},
+		},
+		Data:     runtime.RawExtension{Raw: data},
+		Revision: n,
+	}, nil
+}
+
+// revisionSpec decodes the task definition a revision holds.
+func revisionSpec(rev *appsv1.ControllerRevision) (*ecsv1.TaskDefinitionSpec, error) {
+	spec := &ecsv1.TaskDefinitionSpec{}
+	if err := json.Unmarshal(rev.Data.Raw, spec); err != nil {
+		return nil, fmt.Errorf("decoding revision %s: %w", rev.Name, err)
+	}
+	return spec, nil
+}
+
+// sortNewestFirst orders revisions by revision number, newest first.
+func sortNewestFirst(revs []appsv1.ControllerRevision) {
+	slices.SortFunc(revs, func(a, b appsv1.ControllerRevision) int {
+		switch {
+		case a.Revision > b.Revision:
+			return -1
+		case a.Revision < b.Revision:
+			return 1
+		}
+		return 0
+	})
+}
+
+// revisionsToPrune picks the revisions beyond the history limit: the latest and every revision
+// in use are always kept, and of the others the newest `limit` stay. revs must be sorted newest
+// first.
+func revisionsToPrune(revs []appsv1.ControllerRevision, limit int32, inUse map[int64]bool) []appsv1.ControllerRevision {
+	var prune []appsv1.ControllerRevision
+	kept := int32(0)
+	for i, rev := range revs {
+		if i == 0 || inUse[rev.Revision] {
+			continue
+		}
+		if kept < limit {
+			kept++
+			continue
+		}
+		prune = append(prune, rev)
+	}
+	return prune
+}
+
+// computeRevisionsStatus lists the retained revisions, newest first.
+func computeRevisionsStatus(revs []appsv1.ControllerRevision) []ecsv1.TaskDefinitionRevision {
+	out := make([]ecsv1.TaskDefinitionRevision, 0, len(revs))
+	for _, rev := range revs {
+		created := rev.CreationTimestamp
+		out = append(out, ecsv1.TaskDefinitionRevision{
+			Revision:  rev.Revision,
+			Hash:      rev.Labels[ecsv1.LabelRevisionHash],
+			Status:    ecsv1.RevisionActive,
+			CreatedAt: &created,
+		})
+	}
+	return out
+}

@@ -1,0 +1,105 @@
+package translate
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+)
+
+var (
+	never      = ptr.To(corev1.ContainerRestartPolicyNever)
+	always     = ptr.To(corev1.ContainerRestartPolicyAlways)
+	restartAll = corev1.ContainerRestartRule{
+		Action:    corev1.ContainerRestartRuleActionRestartAllContainers,
+		ExitCodes: &corev1.ContainerRestartRuleOnExitCodes{Operator: corev1.ContainerRestartRuleOnExitCodesOpNotIn},
+	}
+)
+
+func restartUnless(codes ...int32) corev1.ContainerRestartRule {
+	return corev1.ContainerRestartRule{
+		Action:    corev1.ContainerRestartRuleActionRestart,
+		ExitCodes: &corev1.ContainerRestartRuleOnExitCodes{Operator: corev1.ContainerRestartRuleOnExitCodesOpNotIn, Values: codes},
+	}
+}
+
+func ecsRestart(ignored ...int32) func(*ecsv1.ContainerDefinition) {
+	return func(c *ecsv1.ContainerDefinition) {
+		c.RestartPolicy = &ecsv1.ContainerRestartPolicy{Enabled: true, IgnoredExitCodes: ignored}
+	}
+}
+
+func TestPodTemplate_essentialAndRestartPolicy(t *testing.T) {
+	type want struct {
+		policy *corev1.ContainerRestartPolicy
+		rules  []corev1.ContainerRestartRule
+	}
+	for _, tc := range []struct {
+		name  string
+		in    func(*ecsv1.TaskDefinitionSpec) Input
+		other func(*ecsv1.ContainerDefinition)
+		want  want
+	}{
+		{"service essential: any exit restarts the task", service, func(*ecsv1.ContainerDefinition) {}, want{never, []corev1.ContainerRestartRule{restartAll}}},
+		{"service non-essential stays stopped", service, nonEssential, want{never, nil}},
+		{"service essential with ECS restart", service, ecsRestart(0, 143, 0), want{never, []corev1.ContainerRestartRule{restartUnless(0, 143), restartAll}}},
+		{"service non-essential with ECS restart", service, func(c *ecsv1.ContainerDefinition) { nonEssential(c); ecsRestart()(c) }, want{never, []corev1.ContainerRestartRule{restartUnless()}}},
+		{"task essential keeps the pod's Never", task, func(*ecsv1.ContainerDefinition) {}, want{nil, nil}},
+		{"task non-essential keeps the pod's Never", task, nonEssential, want{nil, nil}},
+		{"task with ECS restart", task, ecsRestart(1), want{never, []corev1.ContainerRestartRule{restartUnless(1)}}},
+		{"ECS restart disabled", service, func(c *ecsv1.ContainerDefinition) {
+			nonEssential(c)
+			c.RestartPolicy = &ecsv1.ContainerRestartPolicy{Enabled: false, IgnoredExitCodes: []int32{1}}
+		}, want{never, nil}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := container(t, &mustTranslate(t, tc.in(spec(ctr("main"), ctr("other", tc.other)))).Template.Spec, "other")
+			diff(t, "restart", tc.want, want{c.RestartPolicy, c.RestartPolicyRules})
+		})
+	}
+}
+
+func TestPodTemplate_restartAttemptPeriodNoted(t *testing.T) {
+	out := mustTranslate(t, service(spec(ctr("app", func(c *ecsv1.ContainerDefinition) {
+		c.RestartPolicy = &ecsv1.ContainerRestartPolicy{Enabled: true, RestartAttemptPeriod: ptr.To[int32](60)}
+	}))))
+	if !hasNote(out.Unsupported, "containerDefinitions[app].restartPolicy.restartAttemptPeriod") {
+		t.Errorf("not noted: %q", out.Unsupported)
+	}
+}
+
+func TestPodTemplate_sidecarRestart(t *testing.T) {
+	type want struct {
+		policy *corev1.ContainerRestartPolicy
+		rules  []corev1.ContainerRestartRule
+	}
+	for _, tc := range []struct {
+		name string
+		in   func(*ecsv1.TaskDefinitionSpec) Input
+		mod  func(*ecsv1.ContainerDefinition)
+		want want
+	}{
+		{"service essential sidecar restarts the task", service, func(*ecsv1.ContainerDefinition) {}, want{always, []corev1.ContainerRestartRule{restartAll}}},
+		{"service essential sidecar with ECS restart", service, ecsRestart(2), want{always, []corev1.ContainerRestartRule{restartUnless(2), restartAll}}},
+		{"service non-essential sidecar", service, nonEssential, want{always, nil}},
+		{"task essential sidecar", task, func(*ecsv1.ContainerDefinition) {}, want{always, nil}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pod := mustTranslate(t, tc.in(spec(ctr("proxy", tc.mod), ctr("app", dependsOn("proxy", ecsv1.DependencyStart))))).Template.Spec
+			c := container(t, &pod, "proxy")
+			diff(t, "restart", tc.want, want{c.RestartPolicy, c.RestartPolicyRules})
+		})
+	}
+}
+
+func TestPodTemplate_initContainerRestart(t *testing.T) {
+	s := spec(ctr("migrate", nonEssential, ecsRestart(3)), ctr("app", dependsOn("migrate", ecsv1.DependencySuccess)))
+	svc := container(t, &mustTranslate(t, service(s)).Template.Spec, "migrate")
+	if svc.RestartPolicy != nil || svc.RestartPolicyRules != nil {
+		t.Errorf("a Service's init container keeps the pod's policy, got %v %v", svc.RestartPolicy, svc.RestartPolicyRules)
+	}
+	tk := container(t, &mustTranslate(t, task(s)).Template.Spec, "migrate")
+	diff(t, "task init container", []any{never, []corev1.ContainerRestartRule{restartUnless(0, 3)}}, []any{tk.RestartPolicy, tk.RestartPolicyRules})
+}

@@ -1,0 +1,57 @@
+package translate
+
+import "errors"
+
+// RollingUpdate is a Deployment's rolling update in absolute numbers of tasks.
+type RollingUpdate struct {
+	MaxSurge       int32
+	MaxUnavailable int32
+}
+
+// ErrDeploymentBlocked is ECS's message for a deployment configuration that lets no task be
+// started or stopped. It is ECS's text word for word, final period included, because users
+// search for it.
+var ErrDeploymentBlocked = errors.New( //nolint:staticcheck // ST1005: ECS's exact message ends with a period
+	"unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.")
+
+// RollingUpdateFor turns ECS's deployment percentages into a rolling update, rounding as ECS
+// does: at most floor(desired × maximumPercent / 100) tasks run, at least
+// ceil(desired × minimumHealthyPercent / 100) stay healthy. So maxSurge is the first minus
+// desired and maxUnavailable desired minus the second, never below 0. When both are 0 the
+// deployment cannot move: ErrDeploymentBlocked, with the (invalid) zero rolling update. With
+// no tasks desired nothing needs replacing; Kubernetes still needs one of the two above 0, so
+// that is maxUnavailable 1, which never starts an extra task.
+func RollingUpdateFor(desired, maximumPercent, minimumHealthyPercent int32) (RollingUpdate, error) {
+	if desired <= 0 {
+		return RollingUpdate{MaxSurge: 0, MaxUnavailable: 1}, nil
+	}
+	d := int64(desired)
+	most := d * int64(maximumPercent) / 100
+	least := ceilDiv(d*int64(minimumHealthyPercent), 100)
+	ru := RollingUpdate{
+		MaxSurge:       int32(max(most-d, 0)),
+		MaxUnavailable: int32(max(d-least, 0)),
+	}
+	if ru.MaxSurge == 0 && ru.MaxUnavailable == 0 {
+		return ru, ErrDeploymentBlocked
+	}
+	return ru, nil
+}
+
+// MinAvailable is the fewest healthy tasks a Service keeps, ceil(desired ×
+// minimumHealthyPercent / 100): the PodDisruptionBudget's minAvailable.
+func MinAvailable(desired, minimumHealthyPercent int32) int32 {
+	if desired <= 0 || minimumHealthyPercent <= 0 {
+		return 0
+	}
+	return int32(ceilDiv(int64(desired)*int64(minimumHealthyPercent), 100))
+}
+
+// CircuitBreakerThreshold is how many failed tasks trip ECS's deployment circuit breaker:
+// half the desired count, rounded up, at least 3 and at most 200.
+func CircuitBreakerThreshold(desired int32) int32 {
+	return int32(min(max(ceilDiv(int64(desired), 2), 3), 200))
+}
+
+// ceilDiv is a/b rounded up, for a >= 0 and b > 0.
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }

@@ -1,0 +1,82 @@
+package translate
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func TestRollingUpdateFor_ecsRounding(t *testing.T) {
+	type pct struct{ max, min int32 }
+	pairs := []pct{{200, 100}, {100, 0}, {150, 50}, {100, 100}, {200, 0}, {125, 75}}
+	// want[desired][pair] is {maxSurge, maxUnavailable}; blocked marks ErrDeploymentBlocked.
+	type want struct {
+		surge, unavailable int32
+		blocked            bool
+	}
+	table := map[int32][]want{
+		0: {{0, 1, false}, {0, 1, false}, {0, 1, false}, {0, 1, false}, {0, 1, false}, {0, 1, false}},
+		// 1 task: 150% → floor(1.5)=1 → no surge; 50% → ceil(0.5)=1 → none may go: blocked.
+		1: {{1, 0, false}, {0, 1, false}, {0, 0, true}, {0, 0, true}, {1, 1, false}, {0, 0, true}},
+		// 2 tasks: 125% → floor(2.5)=2; 75% → ceil(1.5)=2.
+		2: {{2, 0, false}, {0, 2, false}, {1, 1, false}, {0, 0, true}, {2, 2, false}, {0, 0, true}},
+		// 3 tasks: 150% → floor(4.5)=4; 50% → ceil(1.5)=2; 125% → floor(3.75)=3; 75% → ceil(2.25)=3.
+		3:    {{3, 0, false}, {0, 3, false}, {1, 1, false}, {0, 0, true}, {3, 3, false}, {0, 0, true}},
+		10:   {{10, 0, false}, {0, 10, false}, {5, 5, false}, {0, 0, true}, {10, 10, false}, {2, 2, false}},
+		5000: {{5000, 0, false}, {0, 5000, false}, {2500, 2500, false}, {0, 0, true}, {5000, 5000, false}, {1250, 1250, false}},
+	}
+	for _, desired := range []int32{0, 1, 2, 3, 10, 5000} {
+		for i, p := range pairs {
+			w := table[desired][i]
+			t.Run(fmt.Sprintf("desired=%d/max=%d/min=%d", desired, p.max, p.min), func(t *testing.T) {
+				got, err := RollingUpdateFor(desired, p.max, p.min)
+				if w.blocked != errors.Is(err, ErrDeploymentBlocked) {
+					t.Fatalf("err = %v, want blocked=%v", err, w.blocked)
+				}
+				if !w.blocked && err != nil {
+					t.Fatalf("unexpected error %v", err)
+				}
+				diff(t, "rolling update", RollingUpdate{MaxSurge: w.surge, MaxUnavailable: w.unavailable}, got)
+				if !w.blocked && got.MaxSurge == 0 && got.MaxUnavailable == 0 {
+					t.Errorf("a Deployment forbids maxSurge and maxUnavailable both 0")
+				}
+			})
+		}
+	}
+}
+
+func TestRollingUpdateFor_neverNegative(t *testing.T) {
+	// maximumPercent below 100 would give a negative surge.
+	got, err := RollingUpdateFor(4, 50, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "rolling update", RollingUpdate{MaxSurge: 0, MaxUnavailable: 2}, got)
+}
+
+func TestErrDeploymentBlocked_ecsMessage(t *testing.T) {
+	const ecs = "unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again."
+	if ErrDeploymentBlocked.Error() != ecs {
+		t.Errorf("message %q, want ECS's %q", ErrDeploymentBlocked, ecs)
+	}
+}
+
+func TestMinAvailable_roundsUp(t *testing.T) {
+	for _, tc := range []struct{ desired, min, want int32 }{
+		{0, 100, 0}, {1, 50, 1}, {3, 50, 2}, {10, 75, 8}, {5000, 100, 5000}, {5, 0, 0}, {3, 100, 3}, {7, 33, 3},
+	} {
+		if got := MinAvailable(tc.desired, tc.min); got != tc.want {
+			t.Errorf("MinAvailable(%d, %d) = %d, want %d", tc.desired, tc.min, got, tc.want)
+		}
+	}
+}
+
+func TestCircuitBreakerThreshold_clamped(t *testing.T) {
+	for _, tc := range []struct{ desired, want int32 }{
+		{0, 3}, {1, 3}, {5, 3}, {6, 3}, {7, 4}, {10, 5}, {399, 200}, {400, 200}, {5000, 200},
+	} {
+		if got := CircuitBreakerThreshold(tc.desired); got != tc.want {
+			t.Errorf("CircuitBreakerThreshold(%d) = %d, want %d", tc.desired, got, tc.want)
+		}
+	}
+}
