@@ -383,3 +383,60 @@ func TestService_DeletionDrainsThenGoes(t *testing.T) {
 		return nil
 	})
 }
+
+func TestService_ForceNewDeploymentRestartsTasksAsANewDeployment(t *testing.T) {
+	ns := newNamespace(t)
+	mustCreate(t, newTaskDefinition(ns, "web", "nginx"))
+	svc := newService(ns, "web", "web", 1)
+	mustCreate(t, svc)
+	d := deploymentOf(t, svc, runsRevision("web:1"))
+	runTasks(t, d, "a", 1, true, 0)
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if !isReady(st.Conditions) {
+			return fmt.Errorf("not steady")
+		}
+		return nil
+	})
+	firstID := svc.Status.Deployments[0].ID
+	eventually(t, "forcing a new deployment", func() error {
+		if err := get(t, svc); err != nil {
+			return err
+		}
+		if svc.Annotations == nil {
+			svc.Annotations = map[string]string{}
+		}
+		svc.Annotations[ecsv1.AnnotationForceNewDeployment] = "2026-11-23T12:00:00Z"
+		return k8s.Update(t.Context(), svc)
+	})
+	deploymentOf(t, svc, func(d *appsv1.Deployment) error {
+		if d.Spec.Template.Annotations[ecsv1.AnnotationForceNewDeployment] != "2026-11-23T12:00:00Z" {
+			return fmt.Errorf("template annotations %v", d.Spec.Template.Annotations)
+		}
+		return nil
+	})
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if len(st.Deployments) != 2 || st.Deployments[0].ID == firstID || st.Deployments[1].ID != firstID {
+			return fmt.Errorf("want a new PRIMARY and the old one ACTIVE, got %+v", st.Deployments)
+		}
+		return nil
+	})
+}
+
+func TestService_ServiceConnectPublishesClientAliases(t *testing.T) {
+	ns := newNamespace(t)
+	mustCreate(t, newTaskDefinition(ns, "web", "nginx"))
+	svc := newService(ns, "web", "web", 1)
+	svc.Spec.ServiceConnectConfiguration = &ecsv1.ServiceConnectConfiguration{Enabled: true, Services: []ecsv1.ServiceConnectService{{
+		PortName: "http", DiscoveryName: "web-api",
+		ClientAliases: []ecsv1.ServiceConnectClientAlias{{Port: 80, DNSName: "frontend"}},
+	}}}
+	mustCreate(t, svc)
+	alias := &corev1.Service{}
+	eventually(t, "the client alias Service", func() error {
+		return k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "frontend"}, alias)
+	})
+	p := alias.Spec.Ports[0]
+	if p.Port != 80 || p.TargetPort.IntValue() != 8080 || alias.Spec.Selector[ecsv1.LabelService] != "web" {
+		t.Fatalf("alias service %+v", alias.Spec)
+	}
+}
