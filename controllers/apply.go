@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -62,6 +65,54 @@ func apply(ctx context.Context, c client.Client, scheme *runtime.Scheme, desired
 		return fmt.Errorf("applying %s %s/%s: %w", gvk.Kind, obj.GetNamespace(), obj.GetName(), err)
 	}
 	return nil
+}
+
+// ownershipError says that an object of the name ecs-operator needs exists and belongs to
+// someone else; ecs-operator never takes such an object over.
+type ownershipError struct {
+	kind, namespace, name string
+}
+
+func (e *ownershipError) Error() string {
+	return fmt.Sprintf("%s %s/%s already exists and is not ecs-operator's; rename or remove it, ecs-operator will not take it over",
+		e.kind, e.namespace, e.name)
+}
+
+// ownershipProblem is the message of an ownershipError, or empty for any other error.
+func ownershipProblem(err error) string {
+	var oe *ownershipError
+	if errors.As(err, &oe) {
+		return oe.Error()
+	}
+	return ""
+}
+
+// applyOwned applies desired, which carries its owner as controller reference. current is the
+// object from the cache (nil when the cache has none); because the cache holds only objects
+// ecs-operator labelled, an absent one is confirmed with reader, and an existing object with
+// another controller, or none, is refused with an ownershipError.
+func applyOwned(ctx context.Context, c client.Client, reader client.Reader, scheme *runtime.Scheme, desired, current client.Object) error {
+	if current == nil {
+		probe, ok := desired.DeepCopyObject().(client.Object)
+		if !ok {
+			return fmt.Errorf("%T is not a client.Object", desired)
+		}
+		switch err := reader.Get(ctx, client.ObjectKeyFromObject(desired), probe); {
+		case err == nil:
+			current = probe
+		case !apierrors.IsNotFound(err):
+			return err
+		}
+	}
+	if current != nil {
+		owner := metav1.GetControllerOf(current)
+		refs := desired.GetOwnerReferences()
+		if owner == nil || len(refs) == 0 || owner.UID != refs[0].UID {
+			gvk, _ := apiutil.GVKForObject(desired, scheme)
+			return &ownershipError{kind: gvk.Kind, namespace: desired.GetNamespace(), name: desired.GetName()}
+		}
+	}
+	return apply(ctx, c, scheme, desired, current)
 }
 
 // pruneEmptyApplyFields removes what a typed object carries but an apply configuration must not:

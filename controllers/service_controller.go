@@ -16,6 +16,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -24,6 +25,7 @@ import (
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -52,6 +54,9 @@ type ServiceReconciler struct {
 	Scheme   *runtime.Scheme
 	Recorder events.EventRecorder
 	Clock    clock.PassiveClock
+	// APIReader reads past the cache, which holds only ecs-operator's own objects, to find
+	// objects of the same name that belong to someone else.
+	APIReader client.Reader
 
 	// seen remembers each Service's task Pods between reconciles, to report the tasks it
 	// started and stopped as ECS does. It starts empty after a restart, when nothing is
@@ -72,15 +77,25 @@ func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 	}
 
 	original := svc.DeepCopy()
+	var after []func()
 	defer func() {
 		if err == nil {
 			svc.Status.ObservedGeneration = svc.Generation
 		}
-		if equality.Semantic.DeepEqual(original.Status, svc.Status) {
-			return
+		if !equality.Semantic.DeepEqual(original.Status, svc.Status) {
+			// The optimistic lock makes a reconcile that read a stale Service retry instead of
+			// overwriting newer deployments and events.
+			if perr := r.Status().Patch(ctx, svc, client.MergeFromWithOptions(original, client.MergeFromWithOptimisticLock{})); perr != nil {
+				if err == nil && !apierrors.IsNotFound(perr) {
+					err = fmt.Errorf("patching status: %w", perr)
+				}
+				return
+			}
 		}
-		if perr := r.Status().Patch(ctx, svc, client.MergeFrom(original)); perr != nil && err == nil {
-			err = fmt.Errorf("patching status: %w", perr)
+		// Events and metrics follow a status that was written, so a retried reconcile does
+		// not repeat them.
+		for _, f := range after {
+			f()
 		}
 		if d := svc.Status.Deployments; len(d) > 0 {
 			metrics.RecordService(svc.Namespace, svc.Name, svc.Status.DesiredCount, svc.Status.RunningCount, svc.Status.PendingCount, string(d[0].RolloutState))
@@ -107,7 +122,8 @@ func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		return ctrl.Result{}, nil
 	case errors.Is(err, errRevisionPending):
 		setReconciling(&svc.Status.Conditions, svc.Generation, ReasonProgressing, "waiting for task definition "+string(svc.Spec.TaskDefinition)+" to be registered")
-		return ctrl.Result{}, nil
+		// The TaskDefinition and revision watches bring the Service back; this is a safety net.
+		return ctrl.Result{RequeueAfter: 10 * time.Second}, nil
 	case err != nil:
 		return ctrl.Result{}, err
 	}
@@ -121,56 +137,62 @@ func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		return ctrl.Result{}, err
 	}
 	if plan.stalled != "" {
-		r.stall(svc, ReasonInvalidSpec, plan.stalled)
+		r.stall(svc, plan.stallReason, plan.stalled)
 		return ctrl.Result{}, nil
 	}
 
-	desired, problems, err := r.applyChildren(ctx, svc, plan)
+	applied, err := r.applyChildren(ctx, svc, plan)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	if applied.stalled != "" {
+		r.stall(svc, applied.stallReason, applied.stalled)
+		return ctrl.Result{}, nil
+	}
+	r.setUnsupported(svc, applied.unsupported, &after)
 
+	now := r.Clock.Now()
 	status, messages := computeServiceStatus(svc, svc.Status, serviceObservation{
-		Now:            r.Clock.Now(),
-		Desired:        desired,
+		Now:            now,
+		Desired:        applied.desired,
+		DesiredKnown:   applied.desiredKnown,
 		Primary:        plan.primary,
+		Wanted:         plan.wanted,
 		Pods:           pods,
 		CircuitBreaker: circuitBreaker(svc),
-		Problems:       problems,
+		Problems:       applied.problems,
 	})
 	status.Selector = labels.SelectorFromSet(serviceSelector(svc)).String()
 	messages = append(messages, r.taskChanges(svc, pods)...)
-	status.Events = addServiceEvents(svc.Status.Events, messages, r.Clock.Now())
-	for _, msg := range messages {
-		r.Recorder.Eventf(svc, nil, eventType(msg), "ServiceEvent", "Reconcile", "%s", msg)
-	}
-	if status.Deployments[0].RolloutState == ecsv1.RolloutFailed && !primaryFailed(svc.Status) {
-		metrics.CircuitBreakerTripped(svc.Namespace, svc.Name)
-	}
 	if plan.rollbackFrom != "" {
-		metrics.RolledBack(svc.Namespace, svc.Name)
-		msg := fmt.Sprintf("(service %s) rolling back to deployment %s.", svc.Name, deploymentID(svc, plan.primary))
-		status.Events = addServiceEvents(status.Events, []string{msg}, r.Clock.Now())
-		r.Recorder.Eventf(svc, nil, corev1.EventTypeWarning, "ServiceEvent", "Rollback", "%s", msg)
+		messages = append(messages, fmt.Sprintf("(service %s) rolling back to deployment %s.", svc.Name, deploymentID(svc, plan.primary)))
+		after = append(after, func() { metrics.RolledBack(svc.Namespace, svc.Name) })
+	}
+	if primaryFailed(status) && !primaryFailed(svc.Status) {
+		after = append(after, func() { metrics.CircuitBreakerTripped(svc.Namespace, svc.Name) })
+	}
+	status.Events = addServiceEvents(svc.Status.Events, messages, now)
+	for _, msg := range messages {
+		after = append(after, func() { r.Recorder.Eventf(svc, nil, eventType(msg), "ServiceEvent", "Reconcile", "%s", msg) })
 	}
 	svc.Status = status
-	// A circuit breaker that just tripped with rollback enabled rolls back right away.
-	if needsRollback(svc) {
-		return ctrl.Result{RequeueAfter: time.Millisecond}, nil
-	}
 	return ctrl.Result{}, nil
 }
 
 // deploymentPlan is what the Service should run.
 type deploymentPlan struct {
 	primary      deploymentKey
+	wanted       deploymentKey
 	spec         *ecsv1.TaskDefinitionSpec
 	family       string
 	revision     int64
 	rollbackFrom string
 	paused       bool
 	stalled      string
+	stallReason  string
 	cluster      *ecsv1.Cluster
+	// namespace is where the task definition lives (it may be another namespace of the tenant).
+	namespace string
 }
 
 // planDeployment decides the revision the PRIMARY deployment runs: the one the spec names,
@@ -178,7 +200,8 @@ type deploymentPlan struct {
 func (r *ServiceReconciler) planDeployment(ctx context.Context, svc *ecsv1.Service, resolved *resolvedRevision, pods []corev1.Pod) (*deploymentPlan, error) {
 	token := svc.Annotations[ecsv1.AnnotationForceNewDeployment]
 	wanted := deploymentKey{TaskDefinition: resolved.String(), Token: token}
-	plan := &deploymentPlan{primary: wanted, spec: resolved.Spec, family: resolved.Family, revision: resolved.Number}
+	plan := &deploymentPlan{primary: wanted, wanted: wanted, spec: resolved.Spec, family: resolved.Family,
+		revision: resolved.Number, namespace: resolved.TaskDefinition.Namespace}
 
 	cluster, err := r.clusterFor(ctx, svc.Namespace)
 	if err != nil {
@@ -208,13 +231,15 @@ func (r *ServiceReconciler) planDeployment(ctx context.Context, svc *ecsv1.Servi
 			break
 		}
 	}
-	rolledBack, err := resolveTaskDefinition(ctx, r, svc.Namespace, target)
-	if err != nil {
-		var refErr *referenceError
-		if errors.As(err, &refErr) {
-			plan.paused = true
-			return plan, nil
-		}
+	rolledBack, err := resolveTaskDefinition(ctx, r, svc.Namespace, plan.namespace+"/"+target)
+	var refErr *referenceError
+	switch {
+	case errors.As(err, &refErr), errors.Is(err, errRevisionPending):
+		plan.paused = true
+		plan.stalled = fmt.Sprintf("the circuit breaker failed %s and cannot roll back to %s: %v", wanted.TaskDefinition, target, err)
+		plan.stallReason = ReasonDeploymentFailed
+		return plan, nil
+	case err != nil:
 		return nil, err
 	}
 	plan.primary, plan.spec, plan.family, plan.revision = key, rolledBack.Spec, rolledBack.Family, rolledBack.Number
@@ -249,16 +274,6 @@ func rollbackTarget(svc *ecsv1.Service, failed deploymentKey) string {
 	return ""
 }
 
-// needsRollback is true when the PRIMARY deployment has just failed with rollback enabled.
-func needsRollback(svc *ecsv1.Service) bool {
-	cb := circuitBreaker(svc)
-	if cb == nil || !cb.Rollback || len(svc.Status.Deployments) == 0 {
-		return false
-	}
-	primary := svc.Status.Deployments[0]
-	return primary.RolloutState == ecsv1.RolloutFailed && rollbackTarget(svc, deploymentKey{TaskDefinition: primary.TaskDefinition}) != ""
-}
-
 func primaryFailed(status ecsv1.ServiceStatus) bool {
 	return len(status.Deployments) > 0 && status.Deployments[0].RolloutState == ecsv1.RolloutFailed
 }
@@ -283,152 +298,220 @@ func percentages(svc *ecsv1.Service) (maximum, minimumHealthy int32) {
 	return maximum, minimumHealthy
 }
 
+// appliedChildren is what applyChildren did and found.
+type appliedChildren struct {
+	desired      int32
+	desiredKnown bool
+	// problems hold a rollout back (Stalled, the Service keeps running).
+	problems []string
+	// unsupported are ECS settings Kubernetes cannot express (reported, not blocking).
+	unsupported []string
+	// stalled is a spec error that keeps the children from being written at all.
+	stalled, stallReason string
+}
+
+// annotationTemplateHash on a Deployment or DaemonSet is the hash of the task template it was
+// given, so that a rollout ECS would refuse can be recognised and held.
+const annotationTemplateHash = "ecs.operator.dev/template-hash"
+
 // applyChildren writes the Service's workloads and companions and removes the ones it no
-// longer needs. It returns the number of tasks the Service wants and the problems to report.
-func (r *ServiceReconciler) applyChildren(ctx context.Context, svc *ecsv1.Service, plan *deploymentPlan) (int32, []string, error) {
-	var problems []string
+// longer needs.
+func (r *ServiceReconciler) applyChildren(ctx context.Context, svc *ecsv1.Service, plan *deploymentPlan) (appliedChildren, error) {
+	var res appliedChildren
 	providers, err := capacityShares(svc, plan.cluster)
 	if err != nil {
-		return 0, nil, err
+		res.stalled, res.stallReason = err.Error(), ReasonInvalidSpec
+		return res, nil
 	}
 	maximum, minimumHealthy := percentages(svc)
+	nodeValues, err := r.nodeLabelValues(ctx)
+	if err != nil {
+		return res, err
+	}
 
 	templates := map[string]translate.Output{}
 	for _, share := range providers {
-		out, err := translate.PodTemplate(r.translateInput(svc, plan, share.provider))
+		in := r.translateInput(svc, plan, share.provider)
+		in.NodeLabelValues = nodeValues
+		out, err := translate.PodTemplate(in)
 		if err != nil {
-			return 0, []string{err.Error()}, nil
+			res.stalled, res.stallReason = err.Error(), ReasonInvalidSpec
+			return res, nil
 		}
 		out.Template.Annotations = mergeLabels(out.Template.Annotations, map[string]string{
 			ecsv1.AnnotationTaskDefinition:     plan.primary.TaskDefinition,
 			ecsv1.AnnotationForceNewDeployment: plan.primary.Token,
+			annotationEssential:                essentialAnnotation(plan.spec),
 		})
 		templates[share.name] = out
-		problems = append(problems, out.Unsupported...)
-		out.Template.Annotations[annotationEssential] = essentialAnnotation(plan.spec)
-		if err := applyTaskSupport(ctx, r.Client, r.Scheme, svc.Namespace, out); err != nil {
-			return 0, nil, err
+		res.unsupported = append(res.unsupported, out.Unsupported...)
+		if err := applyTaskSupport(ctx, r.Client, r.APIReader, r.Scheme, svc.Namespace, out); err != nil {
+			return res, err
 		}
-	}
-	// Unsupported settings are reported as events, not as a reason to stop.
-	if len(problems) > 0 {
-		r.reportUnsupported(svc, problems)
-		problems = nil
 	}
 
-	var desired int32
 	if svc.Spec.SchedulingStrategy == ecsv1.SchedulingDaemon {
-		ds := desiredDaemonSet(svc, templates[providers[0].name].Template, maximum, minimumHealthy)
-		current := &appsv1.DaemonSet{}
-		var cur client.Object
-		switch err := r.Get(ctx, client.ObjectKeyFromObject(ds), current); {
-		case err == nil:
-			cur = current
-			desired = current.Status.DesiredNumberScheduled
-		case !apierrors.IsNotFound(err):
-			return 0, nil, err
+		if err := r.applyDaemonSet(ctx, svc, templates[providers[0].name].Template, maximum, minimumHealthy, &res); err != nil {
+			return res, err
 		}
-		if err := apply(ctx, r.Client, r.Scheme, ds, cur); err != nil {
-			return 0, nil, err
-		}
-		if err := r.deleteStale(ctx, svc, &appsv1.DeploymentList{}, nil); err != nil {
-			return 0, nil, err
-		}
-		if err := r.deleteStale(ctx, svc, &policyv1.PodDisruptionBudgetList{}, nil); err != nil {
-			return 0, nil, err
-		}
-	} else {
-		desired = ptr.Deref(svc.Spec.DesiredCount, 0)
-		rollout, rerr := translate.RollingUpdateFor(desired, maximum, minimumHealthy)
-		keep := map[string]bool{}
-		for _, share := range providers {
-			w := serviceWorkload{Name: share.name, CapacityProvider: share.label, Replicas: share.count(desired), Template: templates[share.name].Template}
-			current := &appsv1.Deployment{}
-			err := r.Get(ctx, client.ObjectKey{Namespace: svc.Namespace, Name: w.Name}, current)
-			if err != nil && !apierrors.IsNotFound(err) {
-				return 0, nil, err
-			}
-			exists := err == nil
-			if rerr != nil {
-				// ECS refuses to deploy; keep the running revision and scale only.
-				if exists && current.Spec.Template.Annotations[ecsv1.AnnotationTaskDefinition] != plan.primary.TaskDefinition {
-					w.Template = current.Spec.Template
-					problems = append(problems, fmt.Sprintf("(service %s) %s", svc.Name, rerr.Error()))
-				}
-				rollout = translate.RollingUpdate{MaxSurge: 1}
-			}
-			d := desiredDeployment(svc, w, rollout)
-			d.Spec.Paused = plan.paused
-			var cur client.Object
-			if exists {
-				cur = current
-			}
-			if err := apply(ctx, r.Client, r.Scheme, d, cur); err != nil {
-				return 0, nil, err
-			}
-			keep[w.Name] = true
-		}
-		if err := r.deleteStale(ctx, svc, &appsv1.DeploymentList{}, keep); err != nil {
-			return 0, nil, err
-		}
-		if err := r.deleteStale(ctx, svc, &appsv1.DaemonSetList{}, nil); err != nil {
-			return 0, nil, err
-		}
-		if pdb := desiredPodDisruptionBudget(svc, desired, minimumHealthy); pdb != nil {
-			if err := r.applyChild(ctx, pdb, &policyv1.PodDisruptionBudget{}); err != nil {
-				return 0, nil, err
-			}
-			if err := r.deleteStale(ctx, svc, &policyv1.PodDisruptionBudgetList{}, map[string]bool{pdb.Name: true}); err != nil {
-				return 0, nil, err
-			}
-		} else if err := r.deleteStale(ctx, svc, &policyv1.PodDisruptionBudgetList{}, nil); err != nil {
-			return 0, nil, err
-		}
+	} else if err := r.applyDeployments(ctx, svc, plan, providers, templates, maximum, minimumHealthy, &res); err != nil {
+		return res, err
+	}
+	if res.stalled != "" {
+		return res, nil
 	}
 
 	services := desiredPortServices(svc, plan.spec)
 	connect, connectProblems := desiredServiceConnectServices(svc, plan.spec)
-	if len(connectProblems) > 0 {
-		r.reportUnsupported(svc, connectProblems)
-	}
+	res.unsupported = append(res.unsupported, connectProblems...)
 	keepServices := map[string]bool{}
 	for _, s := range append(services, connect...) {
 		if keepServices[s.Name] {
 			continue
 		}
 		if err := r.applyChild(ctx, s, &corev1.Service{}); err != nil {
-			return 0, nil, err
+			if problem := ownershipProblem(err); problem != "" {
+				res.problems = append(res.problems, problem)
+				continue
+			}
+			return res, err
 		}
 		keepServices[s.Name] = true
 	}
 	if err := r.deleteStale(ctx, svc, &corev1.ServiceList{}, keepServices); err != nil {
-		return 0, nil, err
+		return res, err
 	}
 
 	if hpa := desiredHorizontalPodAutoscaler(svc); hpa != nil {
 		if err := r.applyChild(ctx, hpa, &autoscalingv2.HorizontalPodAutoscaler{}); err != nil {
-			return 0, nil, err
+			if problem := ownershipProblem(err); problem == "" {
+				return res, err
+			} else {
+				res.problems = append(res.problems, problem)
+			}
 		}
 	} else if err := r.deleteStale(ctx, svc, &autoscalingv2.HorizontalPodAutoscalerList{}, nil); err != nil {
-		return 0, nil, err
+		return res, err
 	}
-	return desired, problems, nil
+	return res, nil
 }
 
-// applyChild applies desired, reading the current object first so an unchanged one is skipped.
-// It refuses to take over an object that another owner controls.
+// applyDeployments writes a REPLICA service's Deployment (one per capacity provider share),
+// with ECS's rollout bounds for each share, and its PodDisruptionBudget.
+func (r *ServiceReconciler) applyDeployments(ctx context.Context, svc *ecsv1.Service, plan *deploymentPlan, providers []providerShare,
+	templates map[string]translate.Output, maximum, minimumHealthy int32, res *appliedChildren) error {
+	res.desired = ptr.Deref(svc.Spec.DesiredCount, 0)
+	res.desiredKnown = true
+	keep := map[string]bool{}
+	for _, share := range providers {
+		w := serviceWorkload{Name: share.name, CapacityProvider: share.label, Replicas: share.count(res.desired), Template: templates[share.name].Template}
+		rollout, blocked := translate.RollingUpdateFor(w.Replicas, maximum, minimumHealthy)
+		current := &appsv1.Deployment{}
+		var cur client.Object
+		switch err := r.Get(ctx, client.ObjectKey{Namespace: svc.Namespace, Name: w.Name}, current); {
+		case err == nil:
+			cur = current
+		case !apierrors.IsNotFound(err):
+			return err
+		}
+		hash, err := contentHash(w.Template)
+		if err != nil {
+			return err
+		}
+		if blocked != nil {
+			// ECS refuses to deploy: keep the running template and only scale.
+			if cur != nil && current.Annotations[annotationTemplateHash] != hash {
+				w.Template, hash = current.Spec.Template, current.Annotations[annotationTemplateHash]
+				res.problems = append(res.problems, fmt.Sprintf("(service %s) %s", svc.Name, blocked.Error()))
+			}
+			rollout = translate.RollingUpdate{MaxSurge: 1}
+		}
+		d := desiredDeployment(svc, w, rollout)
+		d.Annotations = map[string]string{annotationTemplateHash: hash}
+		d.Spec.Paused = plan.paused
+		if err := r.applyOwned(ctx, d, cur); err != nil {
+			if problem := ownershipProblem(err); problem != "" {
+				res.stalled, res.stallReason = problem, ReasonInvalidSpec
+				return nil
+			}
+			return err
+		}
+		keep[w.Name] = true
+	}
+	if err := r.deleteStale(ctx, svc, &appsv1.DeploymentList{}, keep); err != nil {
+		return err
+	}
+	if err := r.deleteStale(ctx, svc, &appsv1.DaemonSetList{}, nil); err != nil {
+		return err
+	}
+	pdb := desiredPodDisruptionBudget(svc, res.desired, minimumHealthy)
+	keepPDB := map[string]bool{}
+	if pdb != nil {
+		if err := r.applyChild(ctx, pdb, &policyv1.PodDisruptionBudget{}); err != nil {
+			if problem := ownershipProblem(err); problem == "" {
+				return err
+			} else {
+				res.problems = append(res.problems, problem)
+			}
+		}
+		keepPDB[pdb.Name] = true
+	}
+	return r.deleteStale(ctx, svc, &policyv1.PodDisruptionBudgetList{}, keepPDB)
+}
+
+// applyDaemonSet writes a DAEMON service's DaemonSet. The number of tasks is the DaemonSet's
+// count of nodes to run on, known once its controller has observed it.
+func (r *ServiceReconciler) applyDaemonSet(ctx context.Context, svc *ecsv1.Service, template corev1.PodTemplateSpec,
+	maximum, minimumHealthy int32, res *appliedChildren) error {
+	ds := desiredDaemonSet(svc, template, maximum, minimumHealthy)
+	current := &appsv1.DaemonSet{}
+	var cur client.Object
+	switch err := r.Get(ctx, client.ObjectKeyFromObject(ds), current); {
+	case err == nil:
+		cur = current
+		res.desired = current.Status.DesiredNumberScheduled
+		res.desiredKnown = current.Status.ObservedGeneration >= current.Generation && current.Generation > 0
+	case !apierrors.IsNotFound(err):
+		return err
+	}
+	hash, err := contentHash(ds.Spec.Template)
+	if err != nil {
+		return err
+	}
+	if maximum <= 100 && minimumHealthy >= 100 && cur != nil && current.Annotations[annotationTemplateHash] != hash {
+		ds.Spec.Template = current.Spec.Template
+		hash = current.Annotations[annotationTemplateHash]
+		res.problems = append(res.problems, fmt.Sprintf("(service %s) %s", svc.Name, translate.ErrDeploymentBlocked.Error()))
+	}
+	ds.Annotations = map[string]string{annotationTemplateHash: hash}
+	if err := r.applyOwned(ctx, ds, cur); err != nil {
+		if problem := ownershipProblem(err); problem != "" {
+			res.stalled, res.stallReason = problem, ReasonInvalidSpec
+			return nil
+		}
+		return err
+	}
+	if err := r.deleteStale(ctx, svc, &appsv1.DeploymentList{}, nil); err != nil {
+		return err
+	}
+	return r.deleteStale(ctx, svc, &policyv1.PodDisruptionBudgetList{}, nil)
+}
+
+// applyChild applies an owned companion object (Service, PodDisruptionBudget, HPA), reading the
+// current one from the cache first so that an unchanged object costs no request.
 func (r *ServiceReconciler) applyChild(ctx context.Context, desired, current client.Object) error {
 	err := r.Get(ctx, client.ObjectKeyFromObject(desired), current)
 	switch {
 	case apierrors.IsNotFound(err):
-		return apply(ctx, r.Client, r.Scheme, desired, nil)
+		return r.applyOwned(ctx, desired, nil)
 	case err != nil:
 		return err
 	}
-	if owner := metav1.GetControllerOf(current); owner != nil && len(desired.GetOwnerReferences()) > 0 && owner.UID != desired.GetOwnerReferences()[0].UID {
-		return nil
-	}
-	return apply(ctx, r.Client, r.Scheme, desired, current)
+	return r.applyOwned(ctx, desired, current)
+}
+
+func (r *ServiceReconciler) applyOwned(ctx context.Context, desired, current client.Object) error {
+	return applyOwned(ctx, r.Client, r.APIReader, r.Scheme, desired, current)
 }
 
 // deleteStale deletes the Service's children of one kind that are not in keep.
@@ -478,10 +561,11 @@ type providerShare struct {
 
 // capacityShares picks the capacity providers of a Service: its launch type's provider, its
 // strategy or the Cluster's default strategy. Several providers split the tasks by base and
-// weight, one Deployment each.
+// weight, one Deployment each. A strategy or launch type the Cluster cannot serve is an error
+// for the user to fix.
 func capacityShares(svc *ecsv1.Service, cluster *ecsv1.Cluster) ([]providerShare, error) {
-	all := func(int32) int32 { return ptr.Deref(svc.Spec.DesiredCount, 0) }
-	if cluster == nil {
+	all := func(desired int32) int32 { return desired }
+	if cluster == nil || len(cluster.Spec.CapacityProviders) == 0 {
 		return []providerShare{{name: svc.Name, count: all}}, nil
 	}
 	byName := map[string]*ecsv1.CapacityProvider{}
@@ -491,21 +575,30 @@ func capacityShares(svc *ecsv1.Service, cluster *ecsv1.Cluster) ([]providerShare
 	if lt := svc.Spec.LaunchType; lt != "" {
 		for i := range cluster.Spec.CapacityProviders {
 			p := &cluster.Spec.CapacityProviders[i]
-			if string(p.Type) == string(lt) {
+			if string(p.Type) == string(lt) || (lt == ecsv1.LaunchTypeExternal && p.Type == ecsv1.CapacityProviderEC2) {
 				return []providerShare{{name: svc.Name, provider: p, count: all}}, nil
 			}
 		}
-		return []providerShare{{name: svc.Name, count: all}}, nil
+		return nil, fmt.Errorf("launchType %s: cluster %s has no capacity provider of type %s", lt, cluster.Name, lt)
 	}
 	strategy := svc.Spec.CapacityProviderStrategy
+	source := "capacityProviderStrategy"
 	if len(strategy) == 0 {
-		strategy = cluster.Spec.DefaultCapacityProviderStrategy
+		strategy, source = cluster.Spec.DefaultCapacityProviderStrategy, "the cluster's defaultCapacityProviderStrategy"
 	}
 	if len(strategy) == 0 {
 		return []providerShare{{name: svc.Name, count: all}}, nil
+	}
+	for _, item := range strategy {
+		if byName[item.CapacityProvider] == nil {
+			return nil, fmt.Errorf("%s: capacity provider %q is not one of cluster %s's capacity providers", source, item.CapacityProvider, cluster.Name)
+		}
 	}
 	if len(strategy) == 1 || svc.Spec.SchedulingStrategy == ecsv1.SchedulingDaemon {
 		return []providerShare{{name: svc.Name, provider: byName[strategy[0].CapacityProvider], count: all}}, nil
+	}
+	if _, err := translate.SplitTasks(strategy, ptr.Deref(svc.Spec.DesiredCount, 0)); err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	var shares []providerShare
 	for _, item := range strategy {
@@ -525,9 +618,6 @@ func capacityShares(svc *ecsv1.Service, cluster *ecsv1.Cluster) ([]providerShare
 				return 0
 			},
 		})
-	}
-	if _, err := translate.SplitTasks(strategy, ptr.Deref(svc.Spec.DesiredCount, 0)); err != nil {
-		return nil, err
 	}
 	return shares, nil
 }
@@ -627,16 +717,27 @@ func (r *ServiceReconciler) stall(svc *ecsv1.Service, reason, msg string) {
 	setStalled(&svc.Status.Conditions, svc.Generation, reason, msg)
 }
 
-// reportUnsupported tells the user, once per distinct set, which ECS settings Kubernetes cannot
-// honour.
-func (r *ServiceReconciler) reportUnsupported(svc *ecsv1.Service, notes []string) {
-	sort.Strings(notes)
-	msg := strings.Join(slices.Compact(notes), "; ")
-	if conditionMessage(svc.Status.Conditions, conditionUnsupported) == msg {
+// setUnsupported keeps the UnsupportedSettings condition listing the ECS settings Kubernetes
+// cannot honour, and tells the user with an event when that list changes.
+func (r *ServiceReconciler) setUnsupported(svc *ecsv1.Service, notes []string, after *[]func()) {
+	if len(notes) == 0 {
+		meta.RemoveStatusCondition(&svc.Status.Conditions, conditionUnsupported)
 		return
 	}
-	r.Recorder.Eventf(svc, nil, corev1.EventTypeWarning, "UnsupportedSettings", "Translate", "%s", msg)
+	sort.Strings(notes)
+	msg := strings.Join(slices.Compact(notes), "; ")
+	if conditionMessage(svc.Status.Conditions, conditionUnsupported) != msg {
+		*after = append(*after, func() {
+			r.Recorder.Eventf(svc, nil, corev1.EventTypeWarning, "UnsupportedSettings", "Translate", "%s", msg)
+		})
+	}
 	setCondition(&svc.Status.Conditions, svc.Generation, conditionUnsupported, metav1.ConditionTrue, "NotExpressible", msg)
+}
+
+// nodeLabelValues returns, for the translation's memberOf regular expressions, the values a
+// node label has across the cluster's nodes.
+func (r *ServiceReconciler) nodeLabelValues(ctx context.Context) (func(string) []string, error) {
+	return nodeLabelValues(ctx, r.Client)
 }
 
 // taskChanges reports the tasks started and stopped since the last reconcile, as ECS does.
@@ -709,6 +810,8 @@ func (r *ServiceReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&autoscalingv2.HorizontalPodAutoscaler{}).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(serviceOfPod)).
 		Watches(&ecsv1.TaskDefinition{}, handler.EnqueueRequestsFromMapFunc(r.servicesOfTaskDefinition)).
+		Watches(&appsv1.ControllerRevision{}, handler.EnqueueRequestsFromMapFunc(r.servicesOfRevision)).
+		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.stalledServices), builder.WithPredicates(nodeLabelsChanged)).
 		Watches(&ecsv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.servicesOfCluster)).
 		Named("service").
 		Complete(r)
@@ -732,6 +835,44 @@ func (r *ServiceReconciler) servicesOfTaskDefinition(ctx context.Context, o clie
 	reqs := make([]reconcile.Request, 0, len(list.Items))
 	for _, s := range list.Items {
 		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&s)})
+	}
+	return reqs
+}
+
+// servicesOfRevision maps a newly registered revision to the Services of its family: the
+// TaskDefinition's status may reach the cache before the revision does.
+func (r *ServiceReconciler) servicesOfRevision(ctx context.Context, o client.Object) []reconcile.Request {
+	family, ok := o.GetLabels()[ecsv1.LabelFamily]
+	if !ok {
+		return nil
+	}
+	return r.servicesWithRef(ctx, o.GetNamespace()+"/"+family)
+}
+
+func (r *ServiceReconciler) servicesWithRef(ctx context.Context, key string) []reconcile.Request {
+	list := &ecsv1.ServiceList{}
+	if err := r.List(ctx, list, client.MatchingFields{indexTaskDefinitionRef: key}); err != nil {
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, s := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&s)})
+	}
+	return reqs
+}
+
+// stalledServices maps a node change to the Services whose spec could not be placed, so that
+// memberOf expressions are expanded again against the new node labels.
+func (r *ServiceReconciler) stalledServices(ctx context.Context, _ client.Object) []reconcile.Request {
+	list := &ecsv1.ServiceList{}
+	if err := r.List(ctx, list); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, s := range list.Items {
+		if isStalledWith(s.Status.Conditions, ReasonInvalidSpec) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&s)})
+		}
 	}
 	return reqs
 }

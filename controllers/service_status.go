@@ -43,8 +43,13 @@ func deploymentID(svc *ecsv1.Service, key deploymentKey) string {
 type serviceObservation struct {
 	Now     time.Time
 	Desired int32
+	// DesiredKnown is false while the number of tasks is not known yet (a DaemonSet its
+	// controller has not observed), so that nothing completes on a count of zero.
+	DesiredKnown bool
 	// Primary is the deployment the Service is rolling out (or running, once complete).
 	Primary deploymentKey
+	// Wanted is the deployment the spec asks for; it differs from Primary after a rollback.
+	Wanted deploymentKey
 	// Pods are the Service's task Pods.
 	Pods []corev1.Pod
 	// CircuitBreaker is the Service's deployment circuit breaker, nil when off.
@@ -86,18 +91,25 @@ func countTasks(pods []corev1.Pod) map[deploymentKey]*taskCounts {
 	return out
 }
 
-// podFailures counts how often a task failed: a failed Pod, container restarts, and containers
+// podFailures counts how often a task failed, as ECS counts failed tasks: a failed Pod, or the
+// restarts of the task (the most restarted container: an essential container's exit restarts
+// every container of the task, which is one failure, not one per container), or a container
 // stuck unable to start (image pull, crash loop, bad configuration).
 func podFailures(pod *corev1.Pod) int32 {
-	var n int32
+	var restarts int32
+	stuck := false
+	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+		restarts = max(restarts, cs.RestartCount)
+		if cs.State.Waiting != nil && failedWaitingReasons[cs.State.Waiting.Reason] {
+			stuck = true
+		}
+	}
+	n := restarts
+	if stuck && restarts == 0 {
+		n = 1
+	}
 	if pod.Status.Phase == corev1.PodFailed {
 		n++
-	}
-	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
-		n += cs.RestartCount
-		if cs.RestartCount == 0 && cs.State.Waiting != nil && failedWaitingReasons[cs.State.Waiting.Reason] {
-			n++
-		}
 	}
 	return n
 }
@@ -169,7 +181,7 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 		primary.RolloutState = ecsv1.RolloutFailed
 		primary.RolloutStateReason = "ECS deployment circuit breaker: tasks failed to start."
 		events = append(events, fmt.Sprintf("(service %s) (deployment %s) deployment failed: tasks failed to start.", name, primaryID))
-	case pc.Running >= obs.Desired && !othersRunning:
+	case obs.DesiredKnown && pc.Running >= obs.Desired && !othersRunning:
 		primary.RolloutState = ecsv1.RolloutCompleted
 		primary.RolloutStateReason = "ECS deployment " + primaryID + " completed."
 		events = append(events, fmt.Sprintf("(service %s) (deployment %s) deployment completed.", name, primaryID))
@@ -207,17 +219,34 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 		deployments = append(deployments, d)
 	}
 
-	// INACTIVE deployments that failed stay listed while they are what the spec asks for, so a
-	// failed revision is not rolled out again until the spec or the task definition changes.
+	// INACTIVE entries: a failed deployment stays listed while it is what the spec asks for, so
+	// a failed revision is not rolled out again until the spec or the task definition changes;
+	// and the last completed deployment stays listed as the circuit breaker's rollback target
+	// even after its tasks are gone.
+	wantedID := deploymentID(svc, obs.Wanted)
+	listed := func(id string) bool {
+		return slices.ContainsFunc(deployments, func(x ecsv1.Deployment) bool { return x.ID == id })
+	}
+	keptCompleted := slices.ContainsFunc(deployments, func(x ecsv1.Deployment) bool { return x.RolloutState == ecsv1.RolloutCompleted })
 	for _, d := range prev.Deployments {
-		if d.RolloutState == ecsv1.RolloutFailed && d.ID != primaryID && !slices.ContainsFunc(deployments, func(x ecsv1.Deployment) bool { return x.ID == d.ID }) {
-			d.Status = ecsv1.DeploymentInactive
-			deployments = append(deployments, d)
+		if listed(d.ID) {
+			continue
 		}
+		switch {
+		case d.RolloutState == ecsv1.RolloutFailed && d.ID == wantedID:
+		case d.RolloutState == ecsv1.RolloutCompleted && !keptCompleted:
+			keptCompleted = true
+		default:
+			continue
+		}
+		d.Status = ecsv1.DeploymentInactive
+		d.DesiredCount, d.RunningCount, d.PendingCount = 0, 0, 0
+		deployments = append(deployments, d)
 	}
 	status.Deployments = deployments
 
-	// Unplaceable tasks.
+	// Unplaceable tasks, reported for the first Pod by name so the message is stable.
+	slices.SortFunc(pc.Pods, func(a, b *corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
 	for _, pod := range pc.Pods {
 		if msg := unschedulableMessage(pod); msg != "" {
 			events = append(events, fmt.Sprintf("(service %s) was unable to place a task because no container instance met all of its requirements. Reason: %s", name, msg))
@@ -225,7 +254,7 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 		}
 	}
 
-	steady := primary.RolloutState == ecsv1.RolloutCompleted && !othersRunning && pc.Running == obs.Desired && pc.Pending == 0 && len(obs.Problems) == 0
+	steady := obs.DesiredKnown && primary.RolloutState == ecsv1.RolloutCompleted && !othersRunning && pc.Running == obs.Desired && pc.Pending == 0 && len(obs.Problems) == 0
 	wasSteady := isReady(prev.Conditions)
 	if steady && !wasSteady {
 		events = append(events, fmt.Sprintf("(service %s) has reached a steady state.", name))

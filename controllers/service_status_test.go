@@ -53,7 +53,7 @@ func pods(n int, prefix, td string, ready bool) []corev1.Pod {
 
 func TestComputeServiceStatus_SteadyStateWhenAllTasksOfThePrimaryRun(t *testing.T) {
 	svc := testService()
-	st, events := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{
+	st, events := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{DesiredKnown: true,
 		Now: testNow, Desired: 3, Primary: deploymentKey{TaskDefinition: "web:1"}, Pods: pods(3, "a", "web:1", true),
 	})
 	if st.RunningCount != 3 || st.PendingCount != 0 || st.DesiredCount != 3 {
@@ -69,7 +69,7 @@ func TestComputeServiceStatus_SteadyStateWhenAllTasksOfThePrimaryRun(t *testing.
 		t.Fatalf("no steady state event in %q", events)
 	}
 	// A resync with nothing new adds no steady state event again.
-	st2, events2 := computeServiceStatus(svc, st, serviceObservation{
+	st2, events2 := computeServiceStatus(svc, st, serviceObservation{DesiredKnown: true,
 		Now: testNow.Add(time.Minute), Desired: 3, Primary: deploymentKey{TaskDefinition: "web:1"}, Pods: pods(3, "a", "web:1", true),
 	})
 	if len(events2) != 0 {
@@ -82,11 +82,11 @@ func TestComputeServiceStatus_SteadyStateWhenAllTasksOfThePrimaryRun(t *testing.
 
 func TestComputeServiceStatus_RolloutShowsPrimaryAndActive(t *testing.T) {
 	svc := testService()
-	prev, _ := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{
+	prev, _ := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{DesiredKnown: true,
 		Now: testNow, Desired: 2, Primary: deploymentKey{TaskDefinition: "web:1"}, Pods: pods(2, "old", "web:1", true),
 	})
 	observed := append(pods(2, "old", "web:1", true), pods(1, "new", "web:2", false)...)
-	st, _ := computeServiceStatus(svc, prev, serviceObservation{
+	st, _ := computeServiceStatus(svc, prev, serviceObservation{DesiredKnown: true,
 		Now: testNow.Add(time.Minute), Desired: 2, Primary: deploymentKey{TaskDefinition: "web:2"}, Pods: observed,
 	})
 	if len(st.Deployments) != 2 {
@@ -124,7 +124,7 @@ func TestComputeServiceStatus_CircuitBreakerFailsAtThreshold(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			observed := []corev1.Pod{taskPod("new-0", "web:2", false, restarted(tc.failures))}
-			st, events := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{
+			st, events := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{DesiredKnown: true,
 				Now: testNow, Desired: tc.desired, Primary: deploymentKey{TaskDefinition: "web:2"}, Pods: observed, CircuitBreaker: cb,
 			})
 			if got := st.Deployments[0].RolloutState; got != tc.want {
@@ -144,12 +144,12 @@ func TestComputeServiceStatus_CircuitBreakerFailsAtThreshold(t *testing.T) {
 
 func TestComputeServiceStatus_FailedTasksNeverDecrease(t *testing.T) {
 	svc := testService()
-	prev, _ := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{
+	prev, _ := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{DesiredKnown: true,
 		Now: testNow, Desired: 10, Primary: deploymentKey{TaskDefinition: "web:2"},
 		Pods: []corev1.Pod{taskPod("p", "web:2", false, restarted(2))},
 	})
 	// The crashing Pod was replaced: its restarts are gone from the Pods, not from the count.
-	st, _ := computeServiceStatus(svc, prev, serviceObservation{
+	st, _ := computeServiceStatus(svc, prev, serviceObservation{DesiredKnown: true,
 		Now: testNow.Add(time.Minute), Desired: 10, Primary: deploymentKey{TaskDefinition: "web:2"},
 		Pods: []corev1.Pod{taskPod("q", "web:2", false, restarted(1))},
 	})
@@ -165,7 +165,7 @@ func TestComputeServiceStatus_UnplaceableTaskEvent(t *testing.T) {
 		p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse,
 			Reason: corev1.PodReasonUnschedulable, Message: "0/3 nodes are available: 3 Insufficient cpu."}}
 	}
-	_, events := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{
+	_, events := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{DesiredKnown: true,
 		Now: testNow, Desired: 1, Primary: deploymentKey{TaskDefinition: "web:1"}, Pods: []corev1.Pod{taskPod("p", "web:1", false, unschedulable)},
 	})
 	want := "(service web) was unable to place a task because no container instance met all of its requirements. Reason: 0/3 nodes are available: 3 Insufficient cpu."

@@ -19,15 +19,15 @@ func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock) err
 	}{
 		{"TaskDefinition", func() error {
 			return (&TaskDefinitionReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-				Recorder: mgr.GetEventRecorder("ecs-operator-taskdefinition")}).SetupWithManager(mgr)
+				Recorder: mgr.GetEventRecorder("ecs-operator-taskdefinition"), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
 		}},
 		{"Service", func() error {
 			return (&ServiceReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-				Recorder: mgr.GetEventRecorder("ecs-operator-service"), Clock: clk}).SetupWithManager(mgr)
+				Recorder: mgr.GetEventRecorder("ecs-operator-service"), Clock: clk, APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
 		}},
 		{"Task", func() error {
 			return (&TaskReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-				Recorder: mgr.GetEventRecorder("ecs-operator-task"), Clock: clk}).SetupWithManager(mgr)
+				Recorder: mgr.GetEventRecorder("ecs-operator-task"), Clock: clk, APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
 		}},
 		{"Cluster counts", func() error {
 			return (&ClusterCountsReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,6 +18,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/internal/translate"
@@ -33,6 +37,8 @@ type TaskReconciler struct {
 	Scheme   *runtime.Scheme
 	Recorder events.EventRecorder
 	Clock    clock.PassiveClock
+	// APIReader confirms past the cache that a task's Pod is really gone.
+	APIReader client.Reader
 }
 
 // Reconcile moves a Task through its lifecycle.
@@ -75,8 +81,20 @@ func (r *TaskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		}
 	}
 
+	if pod == nil && task.Status.PodName != "" {
+		// The Pod was made before: it may have been removed behind the task's back (deleted,
+		// evicted, its node lost). A stopped task never runs again, so that is a stop.
+		gone, err := r.podGone(ctx, task)
+		if err != nil || !gone {
+			return ctrl.Result{}, err
+		}
+		stop := taskStop{Code: ecsv1.StopCodeTerminationNotice, Reason: fmt.Sprintf("Task stopped: its pod %s was removed", task.Status.PodName)}
+		markTaskStopped(task, stop, now)
+		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, string(stop.Code), "Stop", "%s", stop.Reason)
+		return ctrl.Result{}, nil
+	}
 	if pod == nil {
-		return ctrl.Result{}, r.startTask(ctx, task, now)
+		return r.startTask(ctx, task, now)
 	}
 	computeTaskStatus(task, pod, now)
 	if stop := stopDecision(pod); stop.Code != "" {
@@ -95,7 +113,7 @@ func (r *TaskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 
 // startTask resolves the task definition (the latest revision when the Task names a family)
 // and creates the task's Pod.
-func (r *TaskReconciler) startTask(ctx context.Context, task *ecsv1.Task, now metav1.Time) error {
+func (r *TaskReconciler) startTask(ctx context.Context, task *ecsv1.Task, now metav1.Time) (ctrl.Result, error) {
 	reference := string(task.Spec.TaskDefinition)
 	if task.Status.TaskDefinition != "" {
 		// The revision is fixed when the task first resolves it, as RunTask does.
@@ -105,31 +123,41 @@ func (r *TaskReconciler) startTask(ctx context.Context, task *ecsv1.Task, now me
 	var refErr *referenceError
 	switch {
 	case errors.As(err, &refErr):
-		markTaskStopped(task, taskStop{Code: ecsv1.StopCodeTaskFailedToStart, Reason: refErr.Error()}, now)
+		// The task waits, Stalled, until the task definition it names exists (the
+		// TaskDefinition watch brings it back); it has not started, so it has not failed.
+		task.Status.LastStatus = ecsv1.TaskProvisioning
+		task.Status.DesiredStatus = ecsv1.TaskRunning
+		if !isStalledWith(task.Status.Conditions, ReasonTaskDefinitionMiss) {
+			r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, ReasonTaskDefinitionMiss, "Start", "%s", refErr.Error())
+		}
 		setStalled(&task.Status.Conditions, task.Generation, ReasonTaskDefinitionMiss, refErr.Error())
-		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, ReasonTaskDefinitionMiss, "Start", "%s", refErr.Error())
-		return nil
+		return ctrl.Result{}, nil
 	case errors.Is(err, errRevisionPending):
 		task.Status.LastStatus = ecsv1.TaskProvisioning
 		task.Status.DesiredStatus = ecsv1.TaskRunning
 		setReconciling(&task.Status.Conditions, task.Generation, ReasonProgressing, "waiting for the task definition to be registered")
-		return nil
+		return ctrl.Result{RequeueAfter: 10 * time.Second}, nil
 	case err != nil:
-		return err
+		return ctrl.Result{}, err
 	}
 	task.Status.TaskDefinition = resolved.String()
 
 	cluster, err := clusterForNamespace(ctx, r.Client, task.Namespace)
 	if err != nil {
-		return err
+		return ctrl.Result{}, err
 	}
 	provider, err := taskCapacityProvider(task, cluster)
 	if err != nil {
 		markTaskStopped(task, taskStop{Code: ecsv1.StopCodeTaskFailedToStart, Reason: err.Error()}, now)
-		return nil
+		return ctrl.Result{}, nil
+	}
+	nodeValues, err := nodeLabelValues(ctx, r.Client)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
 	out, err := translate.PodTemplate(translate.Input{
-		Family: resolved.Family, Revision: resolved.Number, TaskDefinition: resolved.Spec,
+		NodeLabelValues: nodeValues,
+		Family:          resolved.Family, Revision: resolved.Number, TaskDefinition: resolved.Spec,
 		Overrides: task.Spec.Overrides, CapacityProvider: provider,
 		PlacementConstraints: task.Spec.PlacementConstraints,
 		SelectorLabels:       map[string]string{ecsv1.LabelTask: labelValue(task.Name)},
@@ -139,26 +167,26 @@ func (r *TaskReconciler) startTask(ctx context.Context, task *ecsv1.Task, now me
 		markTaskStopped(task, taskStop{Code: ecsv1.StopCodeTaskFailedToStart, Reason: err.Error()}, now)
 		setStalled(&task.Status.Conditions, task.Generation, ReasonInvalidSpec, err.Error())
 		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, ReasonInvalidSpec, "Start", "%s", err.Error())
-		return nil
+		return ctrl.Result{}, nil
 	}
 	if len(out.Unsupported) > 0 {
 		msg := strings.Join(out.Unsupported, "; ")
 		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, "UnsupportedSettings", "Translate", "%s", msg)
 		setCondition(&task.Status.Conditions, task.Generation, conditionUnsupported, metav1.ConditionTrue, "NotExpressible", msg)
 	}
-	if err := applyTaskSupport(ctx, r.Client, r.Scheme, task.Namespace, out); err != nil {
-		return err
+	if err := applyTaskSupport(ctx, r.Client, r.APIReader, r.Scheme, task.Namespace, out); err != nil {
+		return ctrl.Result{}, err
 	}
 	pod := desiredTaskPod(task, resolved, out.Template)
 	if err := r.Create(ctx, pod); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("creating the task's pod: %w", err)
+		return ctrl.Result{}, fmt.Errorf("creating the task's pod: %w", err)
 	}
 	r.Recorder.Eventf(task, pod, corev1.EventTypeNormal, "TaskStarted", "Start", "Started task %s of %s", task.Name, resolved)
 	task.Status.LastStatus = ecsv1.TaskProvisioning
 	task.Status.DesiredStatus = ecsv1.TaskRunning
 	task.Status.PodName = pod.Name
 	setReconciling(&task.Status.Conditions, task.Generation, ReasonProgressing, "provisioning the task")
-	return nil
+	return ctrl.Result{}, nil
 }
 
 // pinnedReference turns a family reference into the revision the task resolved first,
@@ -279,6 +307,21 @@ func (r *TaskReconciler) deletePod(ctx context.Context, pod *corev1.Pod) error {
 	return nil
 }
 
+// podGone confirms past the cache that the task's Pod no longer exists (the cache may simply
+// not have seen a Pod created a moment ago).
+func (r *TaskReconciler) podGone(ctx context.Context, task *ecsv1.Task) (bool, error) {
+	pod := &corev1.Pod{}
+	err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: task.Namespace, Name: task.Status.PodName}, pod)
+	switch {
+	case apierrors.IsNotFound(err):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	owner := metav1.GetControllerOf(pod)
+	return owner == nil || owner.UID != task.UID, nil
+}
+
 // taskPod reads the Task's Pod; nil when there is none (or the Pod there is not the Task's).
 func (r *TaskReconciler) taskPod(ctx context.Context, task *ecsv1.Task) (*corev1.Pod, error) {
 	pod := &corev1.Pod{}
@@ -295,7 +338,36 @@ func (r *TaskReconciler) taskPod(ctx context.Context, task *ecsv1.Task) (*corev1
 	return pod, nil
 }
 
-// SetupWithManager watches Tasks and their Pods.
+// tasksOfTaskDefinition maps a TaskDefinition to the Tasks that have not started yet and name
+// its family, so that a Task created before its task definition starts once it exists.
+func (r *TaskReconciler) tasksOfTaskDefinition(ctx context.Context, o client.Object) []reconcile.Request {
+	td := o.(*ecsv1.TaskDefinition)
+	return r.waitingTasks(ctx, td.Namespace+"/"+effectiveFamily(td))
+}
+
+func (r *TaskReconciler) tasksOfRevision(ctx context.Context, o client.Object) []reconcile.Request {
+	family, ok := o.GetLabels()[ecsv1.LabelFamily]
+	if !ok {
+		return nil
+	}
+	return r.waitingTasks(ctx, o.GetNamespace()+"/"+family)
+}
+
+func (r *TaskReconciler) waitingTasks(ctx context.Context, key string) []reconcile.Request {
+	list := &ecsv1.TaskList{}
+	if err := r.List(ctx, list, client.MatchingFields{indexTaskDefinitionRef: key}); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, t := range list.Items {
+		if t.Status.PodName == "" && t.Status.LastStatus != ecsv1.TaskStopped {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&t)})
+		}
+	}
+	return reqs
+}
+
+// SetupWithManager watches Tasks, their Pods, and the task definitions of Tasks that wait.
 func (r *TaskReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
@@ -303,6 +375,8 @@ func (r *TaskReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&ecsv1.Task{}).
 		Owns(&corev1.Pod{}).
+		Watches(&ecsv1.TaskDefinition{}, handler.EnqueueRequestsFromMapFunc(r.tasksOfTaskDefinition)).
+		Watches(&appsv1.ControllerRevision{}, handler.EnqueueRequestsFromMapFunc(r.tasksOfRevision)).
 		Named("task").
 		Complete(r)
 }

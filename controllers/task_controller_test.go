@@ -198,13 +198,55 @@ func TestTask_ImageThatCannotBePulledFailsToStart(t *testing.T) {
 	})
 }
 
-func TestTask_MissingTaskDefinitionFailsToStart(t *testing.T) {
+func TestTask_MissingTaskDefinitionIsStalledUntilItExists(t *testing.T) {
 	ns := newNamespace(t)
 	task := newTask(ns, "run-4", "ghost")
 	mustCreate(t, task)
 	taskStatus(t, task, func(st ecsv1.TaskStatus) error {
-		if st.StopCode != ecsv1.StopCodeTaskFailedToStart || !isStalledWith(st.Conditions, ReasonTaskDefinitionMiss) {
+		if !isStalledWith(st.Conditions, ReasonTaskDefinitionMiss) || st.LastStatus != ecsv1.TaskProvisioning || st.StopCode != "" {
 			return fmt.Errorf("status %+v", st)
+		}
+		if msg := conditionMessage(st.Conditions, ecsv1.ConditionStalled); msg != fmt.Sprintf("task definition family %q not found in namespace %q", "ghost", ns) {
+			return fmt.Errorf("message %q", msg)
+		}
+		return nil
+	})
+	mustCreate(t, newTaskDefinition(ns, "ghost", "busybox"))
+	taskPodOf(t, task)
+	taskStatus(t, task, func(st ecsv1.TaskStatus) error {
+		if st.TaskDefinition != "ghost:1" || isStalledWith(st.Conditions, ReasonTaskDefinitionMiss) {
+			return fmt.Errorf("status %+v", st)
+		}
+		return nil
+	})
+}
+
+func TestTask_APodRemovedBehindItsBackStopsTheTaskForGood(t *testing.T) {
+	ns := newNamespace(t)
+	mustCreate(t, newTaskDefinition(ns, "job", "busybox"))
+	task := newTask(ns, "run-5", "job")
+	mustCreate(t, task)
+	pod := taskPodOf(t, task)
+	setContainers(t, pod, corev1.PodRunning, map[string]corev1.ContainerState{"web": running()})
+	taskStatus(t, task, func(st ecsv1.TaskStatus) error {
+		if st.LastStatus != ecsv1.TaskRunning {
+			return fmt.Errorf("lastStatus %s", st.LastStatus)
+		}
+		return nil
+	})
+	if err := k8s.Delete(t.Context(), pod, client.GracePeriodSeconds(0)); err != nil {
+		t.Fatal(err)
+	}
+	taskStatus(t, task, func(st ecsv1.TaskStatus) error {
+		if st.LastStatus != ecsv1.TaskStopped || st.StopCode != ecsv1.StopCodeTerminationNotice {
+			return fmt.Errorf("status %+v", st)
+		}
+		return nil
+	})
+	consistently(t, "the stopped task is not started again", 500*time.Millisecond, func() error {
+		err := k8s.Get(t.Context(), client.ObjectKeyFromObject(pod), &corev1.Pod{})
+		if !apierrors.IsNotFound(err) {
+			return fmt.Errorf("a pod is back: %w", err)
 		}
 		return nil
 	})

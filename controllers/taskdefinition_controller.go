@@ -34,6 +34,9 @@ type TaskDefinitionReconciler struct {
 	client.Client
 	Scheme   *runtime.Scheme
 	Recorder events.EventRecorder
+	// APIReader re-reads the revisions past the cache before registering a new one, so that a
+	// revision the cache has not seen yet is not registered twice.
+	APIReader client.Reader
 }
 
 // Reconcile registers a new revision when the spec differs from the latest revision.
@@ -83,6 +86,11 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{}, err
 	}
 	if len(revs) == 0 || revs[0].Labels[ecsv1.LabelRevisionHash] != hash {
+		if revs, err = r.ownedRevisionsFrom(ctx, r.APIReader, td); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	if len(revs) == 0 || revs[0].Labels[ecsv1.LabelRevisionHash] != hash {
 		next := max(td.Status.Revision, latestNumber(revs)) + 1
 		rev, err := desiredRevision(td, family, next, hash)
 		if err != nil {
@@ -128,8 +136,12 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 
 // ownedRevisions lists the TaskDefinition's revisions, newest first.
 func (r *TaskDefinitionReconciler) ownedRevisions(ctx context.Context, td *ecsv1.TaskDefinition) ([]appsv1.ControllerRevision, error) {
+	return r.ownedRevisionsFrom(ctx, r.Client, td)
+}
+
+func (r *TaskDefinitionReconciler) ownedRevisionsFrom(ctx context.Context, reader client.Reader, td *ecsv1.TaskDefinition) ([]appsv1.ControllerRevision, error) {
 	list := &appsv1.ControllerRevisionList{}
-	if err := r.List(ctx, list, client.InNamespace(td.Namespace),
+	if err := reader.List(ctx, list, client.InNamespace(td.Namespace),
 		client.MatchingLabels{ecsv1.LabelTaskDefinition: labelValue(td.Name)}); err != nil {
 		return nil, fmt.Errorf("listing revisions: %w", err)
 	}
@@ -188,10 +200,28 @@ func (r *TaskDefinitionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&ecsv1.TaskDefinition{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&appsv1.ControllerRevision{}).
+		Watches(&ecsv1.TaskDefinition{}, handler.EnqueueRequestsFromMapFunc(r.sameFamily)).
 		Watches(&ecsv1.Service{}, handler.EnqueueRequestsFromMapFunc(r.taskDefinitionsOf)).
 		Watches(&ecsv1.Task{}, handler.EnqueueRequestsFromMapFunc(r.taskDefinitionsOf)).
 		Named("taskdefinition").
 		Complete(r)
+}
+
+// sameFamily maps a TaskDefinition to the others claiming its family, so that the one waiting
+// in FamilyConflict takes the family over when the owner goes.
+func (r *TaskDefinitionReconciler) sameFamily(ctx context.Context, o client.Object) []reconcile.Request {
+	td := o.(*ecsv1.TaskDefinition)
+	list := &ecsv1.TaskDefinitionList{}
+	if err := r.List(ctx, list, client.InNamespace(td.Namespace), client.MatchingFields{indexFamily: effectiveFamily(td)}); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, other := range list.Items {
+		if other.UID != td.UID {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&other)})
+		}
+	}
+	return reqs
 }
 
 // taskDefinitionsOf maps a Service or Task to the TaskDefinitions of the family it runs.
