@@ -440,3 +440,114 @@ func TestService_ServiceConnectPublishesClientAliases(t *testing.T) {
 		t.Fatalf("alias service %+v", alias.Spec)
 	}
 }
+
+func TestService_RollsBackEvenWhenTheCompletedRevisionHasNoTasksLeft(t *testing.T) {
+	ns := newNamespace(t)
+	td := newTaskDefinition(ns, "web", "nginx:good")
+	mustCreate(t, td)
+	svc := newService(ns, "web", "web", 1)
+	svc.Spec.DeploymentConfiguration = &ecsv1.DeploymentConfiguration{
+		MaximumPercent: ptr.To[int32](100), MinimumHealthyPercent: ptr.To[int32](0),
+		DeploymentCircuitBreaker: &ecsv1.DeploymentCircuitBreaker{Enable: true, Rollback: true},
+	}
+	mustCreate(t, svc)
+	d := deploymentOf(t, svc, runsRevision("web:1"))
+	runTasks(t, d, "good", 1, true, 0)
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if !isReady(st.Conditions) {
+			return fmt.Errorf("not steady")
+		}
+		return nil
+	})
+	updateImage(t, td, "nginx:broken")
+	d = deploymentOf(t, svc, runsRevision("web:2"))
+	// With 100/0 the old task goes first, as ECS does.
+	deletePods(t, ns, "-good-")
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		for _, dep := range st.Deployments {
+			if dep.TaskDefinition == "web:1" && dep.Status == ecsv1.DeploymentInactive && dep.RolloutState == ecsv1.RolloutCompleted {
+				return nil
+			}
+		}
+		return fmt.Errorf("the completed deployment is not kept as the rollback target: %+v", st.Deployments)
+	})
+	runTasks(t, d, "bad", 1, false, 3)
+	deploymentOf(t, svc, runsRevision("web:1"))
+}
+
+func TestService_MemberOfRegexExpandsToTheNodeLabelValuesThatExist(t *testing.T) {
+	ns := newNamespace(t)
+	for _, n := range []struct{ name, itype string }{{"n-" + ns + "-1", "t3.large"}, {"n-" + ns + "-2", "t3.xlarge"}, {"n-" + ns + "-3", "m6i.large"}} {
+		node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n.name, Labels: map[string]string{"node.kubernetes.io/instance-type": n.itype}}}
+		mustCreate(t, node)
+		t.Cleanup(func() { _ = k8s.Delete(t.Context(), node) })
+	}
+	mustCreate(t, newTaskDefinition(ns, "web", "nginx"))
+	svc := newService(ns, "web", "web", 1)
+	svc.Spec.PlacementConstraints = []ecsv1.PlacementConstraint{{Type: ecsv1.PlacementConstraintMemberOf, Expression: "attribute:ecs.instance-type =~ t3.*"}}
+	mustCreate(t, svc)
+	deploymentOf(t, svc, func(d *appsv1.Deployment) error {
+		aff := d.Spec.Template.Spec.Affinity
+		if aff == nil || aff.NodeAffinity == nil || aff.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution == nil {
+			return fmt.Errorf("no required node affinity: %+v", aff)
+		}
+		terms := aff.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms
+		for _, term := range terms {
+			for _, req := range term.MatchExpressions {
+				if req.Key == "node.kubernetes.io/instance-type" && req.Operator == corev1.NodeSelectorOpIn &&
+					strings.Join(req.Values, ",") == "t3.large,t3.xlarge" {
+					return nil
+				}
+			}
+		}
+		return fmt.Errorf("terms %+v", terms)
+	})
+}
+
+func TestService_CapacityProviderStrategySplitsTasksByBaseAndWeight(t *testing.T) {
+	ns := newNamespace(t)
+	cluster := &ecsv1.Cluster{}
+	cluster.Name = "split-" + ns
+	cluster.Spec.Tenant = "tenant-a"
+	cluster.Spec.Namespace = ns
+	cluster.Spec.CapacityProviders = []ecsv1.CapacityProvider{
+		{Name: "on-demand", Type: ecsv1.CapacityProviderEC2, NodeSelector: map[string]string{"capacity": "on-demand"}},
+		{Name: "spot", Type: ecsv1.CapacityProviderEC2, NodeSelector: map[string]string{"capacity": "spot"}},
+	}
+	mustCreate(t, cluster)
+	mustCreate(t, newTaskDefinition(ns, "web", "nginx"))
+	svc := newService(ns, "web", "web", 10)
+	svc.Spec.CapacityProviderStrategy = ecsv1.CapacityProviderStrategy{
+		{CapacityProvider: "on-demand", Base: ptr.To[int32](2), Weight: ptr.To[int32](1)},
+		{CapacityProvider: "spot", Weight: ptr.To[int32](3)},
+	}
+	mustCreate(t, svc)
+	replicas := map[string]int32{}
+	eventually(t, "one Deployment per provider", func() error {
+		for _, name := range []string{"web-on-demand", "web-spot"} {
+			d := &appsv1.Deployment{}
+			if err := k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: name}, d); err != nil {
+				return err
+			}
+			replicas[name] = *d.Spec.Replicas
+			if d.Spec.Template.Spec.NodeSelector["capacity"] == "" {
+				return fmt.Errorf("%s has no provider node selector", name)
+			}
+		}
+		return nil
+	})
+	// base 2 on on-demand, the other 8 split 1:3.
+	if replicas["web-on-demand"] != 4 || replicas["web-spot"] != 6 {
+		t.Fatalf("split %v, want on-demand 4 and spot 6", replicas)
+	}
+
+	bad := newService(ns, "bad", "web", 1)
+	bad.Spec.CapacityProviderStrategy = ecsv1.CapacityProviderStrategy{{CapacityProvider: "gpu", Weight: ptr.To[int32](1)}}
+	mustCreate(t, bad)
+	serviceStatus(t, bad, func(st ecsv1.ServiceStatus) error {
+		if msg := conditionMessage(st.Conditions, ecsv1.ConditionStalled); !strings.Contains(msg, `capacity provider "gpu" is not one of cluster`) {
+			return fmt.Errorf("stalled message %q", msg)
+		}
+		return nil
+	})
+}

@@ -67,11 +67,28 @@ func stopDecision(pod *corev1.Pod) taskStop {
 			}
 		}
 	}
-	for _, cs := range pod.Status.ContainerStatuses {
-		if t := cs.State.Terminated; t != nil && essential[cs.Name] {
-			return taskStop{Code: ecsv1.StopCodeEssentialContainerExited,
-				Reason: fmt.Sprintf("Essential container in task exited: %s exited with code %d", ecsName(names, cs.Name), t.ExitCode)}
+	specs := map[string]*corev1.Container{}
+	for i := range pod.Spec.InitContainers {
+		specs[pod.Spec.InitContainers[i].Name] = &pod.Spec.InitContainers[i]
+	}
+	for i := range pod.Spec.Containers {
+		specs[pod.Spec.Containers[i].Name] = &pod.Spec.Containers[i]
+	}
+	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+		if !essential[cs.Name] {
+			continue
 		}
+		exit := cs.State.Terminated
+		if exit == nil && cs.RestartCount > 0 {
+			// Essential sidecars are restarted in place by the kubelet; their earlier exit is
+			// what stopped the task.
+			exit = cs.LastTerminationState.Terminated
+		}
+		if exit == nil || restartsOnExit(specs[cs.Name], exit.ExitCode) {
+			continue
+		}
+		return taskStop{Code: ecsv1.StopCodeEssentialContainerExited,
+			Reason: fmt.Sprintf("Essential container in task exited: %s exited with code %d", ecsName(names, cs.Name), exit.ExitCode)}
 	}
 	if pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded {
 		reason := "Task stopped: all containers exited"
@@ -81,6 +98,26 @@ func stopDecision(pod *corev1.Pod) taskStop {
 		return taskStop{Code: ecsv1.StopCodeEssentialContainerExited, Reason: reason}
 	}
 	return taskStop{}
+}
+
+// restartsOnExit reports whether the container's ECS restart policy (translated into
+// restartPolicyRules with the Restart action) restarts it in place after this exit code, in
+// which case the task goes on, as in ECS.
+func restartsOnExit(c *corev1.Container, code int32) bool {
+	if c == nil {
+		return false
+	}
+	for _, rule := range c.RestartPolicyRules {
+		if rule.ExitCodes == nil {
+			continue
+		}
+		in := slices.Contains(rule.ExitCodes.Values, code)
+		matches := (rule.ExitCodes.Operator == corev1.ContainerRestartRuleOnExitCodesOpIn) == in
+		if matches {
+			return rule.Action == corev1.ContainerRestartRuleActionRestart
+		}
+	}
+	return false
 }
 
 func ecsName(names map[string]string, k8sName string) string {
