@@ -62,7 +62,7 @@ type ServiceReconciler struct {
 	// started and stopped as ECS does. It starts empty after a restart, when nothing is
 	// reported for the tasks already running.
 	mu   sync.Mutex
-	seen map[types.NamespacedName]map[string]bool
+	seen map[types.NamespacedName]map[string]int32
 }
 
 // Reconcile drives one Service towards its spec.
@@ -740,46 +740,79 @@ func (r *ServiceReconciler) nodeLabelValues(ctx context.Context) (func(string) [
 	return nodeLabelValues(ctx, r.Client)
 }
 
-// taskChanges reports the tasks started and stopped since the last reconcile, as ECS does.
+// taskChanges reports the tasks started and stopped since the last reconcile, and the
+// essential containers whose exit restarted a task in place, as ECS reports stopped tasks.
 func (r *ServiceReconciler) taskChanges(svc *ecsv1.Service, pods []corev1.Pod) []string {
 	key := client.ObjectKeyFromObject(svc)
-	current := map[string]bool{}
-	for _, p := range pods {
+	current := map[string]int32{}
+	byName := map[string]*corev1.Pod{}
+	for i := range pods {
+		p := &pods[i]
 		if p.DeletionTimestamp.IsZero() && p.Status.Phase != corev1.PodFailed && p.Status.Phase != corev1.PodSucceeded {
-			current[p.Name] = true
+			current[p.Name] = podRestarts(p)
+			byName[p.Name] = p
 		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.seen == nil {
-		r.seen = map[types.NamespacedName]map[string]bool{}
+		r.seen = map[types.NamespacedName]map[string]int32{}
 	}
 	before, known := r.seen[key]
 	r.seen[key] = current
 	if !known {
 		return nil
 	}
-	var started, stopped []string
-	for name := range current {
-		if !before[name] {
+	var started, stopped, exits []string
+	for name, restarts := range current {
+		prev, ok := before[name]
+		switch {
+		case !ok:
 			started = append(started, "(task "+name+")")
+		case restarts > prev:
+			if msg := essentialExit(byName[name]); msg != "" {
+				exits = append(exits, fmt.Sprintf("(service %s) (task %s) %s; the task was restarted in place.", svc.Name, name, msg))
+			}
 		}
 	}
 	for name := range before {
-		if !current[name] {
+		if _, ok := current[name]; !ok {
 			stopped = append(stopped, "(task "+name+")")
 		}
 	}
 	sort.Strings(started)
 	sort.Strings(stopped)
+	sort.Strings(exits)
 	var msgs []string
 	if len(stopped) > 0 {
 		msgs = append(msgs, fmt.Sprintf("(service %s) has stopped %d running tasks: %s.", svc.Name, len(stopped), strings.Join(stopped, " ")))
 	}
+	msgs = append(msgs, exits...)
 	if len(started) > 0 {
 		msgs = append(msgs, fmt.Sprintf("(service %s) has started %d tasks: %s.", svc.Name, len(started), strings.Join(started, " ")))
 	}
 	return msgs
+}
+
+// podRestarts is the restart count of a task: its most restarted container.
+func podRestarts(pod *corev1.Pod) int32 {
+	var n int32
+	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+		n = max(n, cs.RestartCount)
+	}
+	return n
+}
+
+// essentialExit describes the essential container whose exit restarted a Service task.
+func essentialExit(pod *corev1.Pod) string {
+	essential := essentialContainers(pod)
+	names := ecsContainerNames(pod)
+	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+		if t := cs.LastTerminationState.Terminated; t != nil && essential[cs.Name] && cs.RestartCount > 0 {
+			return fmt.Sprintf("Essential container in task exited: %s exited with code %d", ecsName(names, cs.Name), t.ExitCode)
+		}
+	}
+	return ""
 }
 
 func (r *ServiceReconciler) forget(key types.NamespacedName) {
