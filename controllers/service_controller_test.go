@@ -551,3 +551,46 @@ func TestService_CapacityProviderStrategySplitsTasksByBaseAndWeight(t *testing.T
 		return nil
 	})
 }
+
+func TestService_RolloutBoundsForECSDesiredCounts(t *testing.T) {
+	ns := newNamespace(t)
+	mustCreate(t, newTaskDefinition(ns, "web", "nginx"))
+	// maximumPercent 150, minimumHealthyPercent 75: surge floor(d×1.5)−d, unavailable d−ceil(d×0.75).
+	tests := []struct {
+		desired, surge, unavailable int32
+		minAvailable                int32
+	}{
+		{0, 0, 1, 0}, {1, 0, 0, 1}, {2, 1, 0, 2}, {3, 1, 0, 3}, {10, 5, 2, 8}, {5000, 2500, 1250, 3750},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("desiredCount %d", tc.desired), func(t *testing.T) {
+			svc := newService(ns, fmt.Sprintf("web-%d", tc.desired), "web", tc.desired)
+			svc.Spec.DeploymentConfiguration = &ecsv1.DeploymentConfiguration{MaximumPercent: ptr.To[int32](150), MinimumHealthyPercent: ptr.To[int32](75)}
+			mustCreate(t, svc)
+			d := deploymentOf(t, svc, runsRevision("web:1"))
+			ru := d.Spec.Strategy.RollingUpdate
+			if tc.surge == 0 && tc.unavailable == 0 {
+				// ECS cannot replace the one task: the first deployment still starts it.
+				if *d.Spec.Replicas != tc.desired {
+					t.Fatalf("replicas %d", *d.Spec.Replicas)
+				}
+			} else if int32(ru.MaxSurge.IntValue()) != tc.surge || int32(ru.MaxUnavailable.IntValue()) != tc.unavailable {
+				t.Fatalf("maxSurge/maxUnavailable %v/%v, want %d/%d", ru.MaxSurge, ru.MaxUnavailable, tc.surge, tc.unavailable)
+			}
+			pdb := &policyv1.PodDisruptionBudget{}
+			err := k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: svc.Name}, pdb)
+			if tc.minAvailable == 0 {
+				if !apierrors.IsNotFound(err) {
+					t.Fatalf("a PDB for a floor of 0: %v", err)
+				}
+				return
+			}
+			eventually(t, "the PDB", func() error {
+				return k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: svc.Name}, pdb)
+			})
+			if int32(pdb.Spec.MinAvailable.IntValue()) != tc.minAvailable {
+				t.Fatalf("minAvailable %v, want %d", pdb.Spec.MinAvailable, tc.minAvailable)
+			}
+		})
+	}
+}
