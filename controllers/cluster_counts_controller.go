@@ -75,11 +75,12 @@ func (r *ClusterCountsReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		st.PendingTasksCount == c.Pending && st.Namespace == ns {
 		return ctrl.Result{}, nil
 	}
-	patch := client.MergeFrom(cluster.DeepCopy())
 	cluster.Status.ActiveServicesCount, cluster.Status.RunningTasksCount, cluster.Status.PendingTasksCount = c.ActiveServices, c.Running, c.Pending
 	cluster.Status.Namespace = ns
-	if err := r.Status().Patch(ctx, cluster, patch); err != nil {
-		return ctrl.Result{}, fmt.Errorf("patching counts: %w", err)
+	// An update (not a merge patch) writes zero counts too, and its resourceVersion keeps it
+	// from overwriting a newer status.
+	if err := r.Status().Update(ctx, cluster); err != nil {
+		return ctrl.Result{}, fmt.Errorf("updating counts: %w", err)
 	}
 	return ctrl.Result{}, nil
 }

@@ -83,11 +83,18 @@ func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 			svc.Status.ObservedGeneration = svc.Generation
 		}
 		if !equality.Semantic.DeepEqual(original.Status, svc.Status) {
-			// The optimistic lock makes a reconcile that read a stale Service retry instead of
-			// overwriting newer deployments and events.
-			if perr := r.Status().Patch(ctx, svc, client.MergeFromWithOptions(original, client.MergeFromWithOptimisticLock{})); perr != nil {
-				if err == nil && !apierrors.IsNotFound(perr) {
-					err = fmt.Errorf("patching status: %w", perr)
+			// A full status update carries the resourceVersion, so a reconcile that read a stale
+			// Service retries instead of overwriting newer deployments and events; and it writes
+			// zero counts too, which kubectl shows as 0 rather than blank.
+			if uerr := r.Status().Update(ctx, svc); uerr != nil {
+				if err == nil && apierrors.IsConflict(uerr) {
+					// Read a Service older than the one stored: compute again from the new one.
+					result = ctrl.Result{RequeueAfter: 100 * time.Millisecond}
+					return
+				}
+				if err == nil && !apierrors.IsNotFound(uerr) {
+					err = fmt.Errorf("updating status: %w", uerr)
+					result = ctrl.Result{}
 				}
 				return
 			}

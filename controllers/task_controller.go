@@ -57,6 +57,7 @@ func (r *TaskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		}
 		if perr := r.Status().Patch(ctx, task, client.MergeFrom(original)); perr != nil && err == nil && !apierrors.IsNotFound(perr) {
 			err = fmt.Errorf("patching status: %w", perr)
+			result = ctrl.Result{}
 		}
 	}()
 	now := metav1.NewTime(r.Clock.Now())

@@ -61,6 +61,7 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		}
 		if perr := r.Status().Patch(ctx, td, client.MergeFrom(original)); perr != nil && err == nil {
 			err = fmt.Errorf("patching status: %w", perr)
+			result = ctrl.Result{}
 		}
 	}()
 

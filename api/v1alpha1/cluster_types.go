@@ -214,15 +214,15 @@ type ClusterStatus struct {
 
 	// activeServicesCount is the number of the Cluster's Services that are ACTIVE.
 	// +optional
-	ActiveServicesCount int32 `json:"activeServicesCount,omitempty"`
+	ActiveServicesCount int32 `json:"activeServicesCount"`
 
 	// runningTasksCount is the number of the Cluster's tasks that are RUNNING.
 	// +optional
-	RunningTasksCount int32 `json:"runningTasksCount,omitempty"`
+	RunningTasksCount int32 `json:"runningTasksCount"`
 
 	// pendingTasksCount is the number of the Cluster's tasks that are PENDING.
 	// +optional
-	PendingTasksCount int32 `json:"pendingTasksCount,omitempty"`
+	PendingTasksCount int32 `json:"pendingTasksCount"`
 }
 
 // Cluster is one tenant's ECS cluster, backed by its own namespace.
