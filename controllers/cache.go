@@ -22,6 +22,7 @@ func CacheOptions() cache.Options {
 		&corev1.Service{}:                        managed,
 		&corev1.ServiceAccount{}:                 managed,
 		&corev1.PersistentVolumeClaim{}:          managed,
+		&corev1.PersistentVolume{}:               managed,
 		&appsv1.ControllerRevision{}:             managed,
 		&appsv1.Deployment{}:                     managed,
 		&appsv1.DaemonSet{}:                      managed,

@@ -553,6 +553,7 @@ func (r *ServiceReconciler) translateInput(svc *ecsv1.Service, plan *deploymentP
 		PlacementConstraints:          svc.Spec.PlacementConstraints,
 		PlacementStrategy:             svc.Spec.PlacementStrategy,
 		SelectorLabels:                serviceSelector(svc),
+		Namespace:                     svc.Namespace,
 		RestartPolicy:                 corev1.RestartPolicyAlways,
 		HealthCheckGracePeriodSeconds: svc.Spec.HealthCheckGracePeriodSeconds,
 	}

@@ -594,3 +594,38 @@ func TestService_RolloutBoundsForECSDesiredCounts(t *testing.T) {
 		})
 	}
 }
+
+func TestService_EFSVolumeGetsAStaticPersistentVolumeReservedForItsClaim(t *testing.T) {
+	ns := newNamespace(t)
+	td := newTaskDefinition(ns, "web", "nginx")
+	td.Spec.Volumes = []ecsv1.Volume{{Name: "shared", EFSVolumeConfiguration: &ecsv1.EFSVolumeConfiguration{
+		FileSystemID: "fs-12345678", RootDirectory: "/data", TransitEncryption: "ENABLED"}}}
+	td.Spec.ContainerDefinitions[0].MountPoints = []ecsv1.MountPoint{{SourceVolume: "shared", ContainerPath: "/mnt/shared"}}
+	mustCreate(t, td)
+	svc := newService(ns, "web", "web", 1)
+	mustCreate(t, svc)
+	d := deploymentOf(t, svc, runsRevision("web:1"))
+	var claim string
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		if v.PersistentVolumeClaim != nil {
+			claim = v.PersistentVolumeClaim.ClaimName
+		}
+	}
+	if claim == "" {
+		t.Fatalf("no claim in the pod volumes %+v", d.Spec.Template.Spec.Volumes)
+	}
+	pvc := &corev1.PersistentVolumeClaim{}
+	eventually(t, "the claim", func() error {
+		return k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: claim}, pvc)
+	})
+	pv := &corev1.PersistentVolume{}
+	eventually(t, "the persistent volume", func() error {
+		return k8s.Get(t.Context(), client.ObjectKey{Name: pvc.Spec.VolumeName}, pv)
+	})
+	if pv.Spec.CSI == nil || pv.Spec.CSI.Driver != "efs.csi.aws.com" || !strings.HasPrefix(pv.Spec.CSI.VolumeHandle, "fs-12345678:") {
+		t.Fatalf("pv %+v", pv.Spec.PersistentVolumeSource)
+	}
+	if ref := pv.Spec.ClaimRef; ref == nil || ref.Namespace != ns || ref.Name != claim {
+		t.Fatalf("claimRef %+v, want %s/%s", ref, ns, claim)
+	}
+}

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -11,8 +12,10 @@ import (
 	"github.com/ecs-operator/ecs-operator/internal/translate"
 )
 
+// +kubebuilder:rbac:groups="",resources=persistentvolumes,verbs=get;list;watch;create
+
 // applyTaskSupport writes what a task's Pods need beside themselves: the ServiceAccount of the
-// task role and the claims of shared Docker volumes. Both are shared by every Service and Task
+// task role, the claims of shared Docker volumes, and the volumes and claims of EFS file systems. Both are shared by every Service and Task
 // of the namespace that uses them, so they carry no owner; shared volumes outlive their tasks.
 // One that exists already (ecs-operator's or the user's, read past the cache with reader) is
 // used as it is.
@@ -23,13 +26,29 @@ func applyTaskSupport(ctx context.Context, c client.Client, reader client.Reader
 		sa.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"}
 		objs = append(objs, sa)
 	}
+	claimOf := map[string]string{} // PersistentVolume name → the claim that binds it
 	for i := range out.PersistentVolumeClaims {
 		pvc := out.PersistentVolumeClaims[i].DeepCopy()
 		pvc.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"}
+		if pvc.Spec.VolumeName != "" {
+			claimOf[pvc.Spec.VolumeName] = pvc.Name
+		}
 		objs = append(objs, pvc)
 	}
+	// Statically provisioned volumes (EFS) are cluster-wide; each is reserved for its claim in
+	// this namespace so no other claim can bind it.
+	for i := range out.PersistentVolumes {
+		pv := out.PersistentVolumes[i].DeepCopy()
+		pv.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolume"}
+		if claim, ok := claimOf[pv.Name]; ok {
+			pv.Spec.ClaimRef = &corev1.ObjectReference{APIVersion: "v1", Kind: "PersistentVolumeClaim", Namespace: namespace, Name: claim}
+		}
+		objs = append(objs, pv)
+	}
 	for _, o := range objs {
-		o.SetNamespace(namespace)
+		if _, clusterScoped := o.(*corev1.PersistentVolume); !clusterScoped {
+			o.SetNamespace(namespace)
+		}
 		exists, err := existsAnywhere(ctx, c, reader, o)
 		if err != nil {
 			return err

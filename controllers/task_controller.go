@@ -162,6 +162,7 @@ func (r *TaskReconciler) startTask(ctx context.Context, task *ecsv1.Task, now me
 		Overrides: task.Spec.Overrides, CapacityProvider: provider,
 		PlacementConstraints: task.Spec.PlacementConstraints,
 		SelectorLabels:       map[string]string{ecsv1.LabelTask: labelValue(task.Name)},
+		Namespace:            task.Namespace,
 		RestartPolicy:        corev1.RestartPolicyNever,
 	})
 	if err != nil {

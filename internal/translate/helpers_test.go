@@ -139,7 +139,7 @@ func healthCheck(cmd ...string) func(*ecsv1.ContainerDefinition) {
 // service is the input of a Service running spec.
 func service(spec *ecsv1.TaskDefinitionSpec) Input {
 	return Input{
-		Family: "web", Revision: 3, TaskDefinition: spec,
+		Family: "web", Revision: 3, TaskDefinition: spec, Namespace: "shop",
 		SelectorLabels: map[string]string{"ecs.operator.dev/service": "web"},
 		RestartPolicy:  corev1.RestartPolicyAlways,
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -166,6 +167,77 @@ func RepositoryCredentialsSecretName(credentialsParameter string) (string, error
 // SharedVolumeClaimName is the PersistentVolumeClaim of a shared Docker volume:
 // "ecs-volume-<name>", made a DNS label by the rule of ContainerName.
 func SharedVolumeClaimName(volume string) string { return dnsLabel("ecs-volume-" + volume) }
+
+// efsMount is what decides how an EFS volume is mounted, normalized: two ECS configurations
+// that mount alike (rootDirectory "" and "/", transitEncryption "" and "DISABLED") are one.
+type efsMount struct {
+	fileSystemID  string
+	subpath       string // cleaned rootDirectory; "" for the file system's root
+	accessPointID string
+	tls           bool // transitEncryption ENABLED
+	iam           bool // authorizationConfig.iam ENABLED
+}
+
+func newEFSMount(e *ecsv1.EFSVolumeConfiguration) efsMount {
+	m := efsMount{
+		fileSystemID: e.FileSystemID,
+		tls:          e.TransitEncryption == "ENABLED",
+	}
+	if e.RootDirectory != "" {
+		// The driver cleans the path too; "/" is the root, which is no subpath.
+		if p := path.Clean(e.RootDirectory); p != "/" && p != "." {
+			m.subpath = p
+		}
+	}
+	if ac := e.AuthorizationConfig; ac != nil {
+		m.accessPointID = ac.AccessPointID
+		m.iam = ac.IAM == "ENABLED"
+	}
+	return m
+}
+
+// volumeHandle is the EFS CSI driver's volume ID, "fileSystemId[:subpath[:accessPointId]]".
+func (m efsMount) volumeHandle() string {
+	switch {
+	case m.accessPointID != "":
+		return m.fileSystemID + ":" + m.subpath + ":" + m.accessPointID
+	case m.subpath != "":
+		return m.fileSystemID + ":" + m.subpath
+	}
+	return m.fileSystemID
+}
+
+// key encodes m (and namespace, when there is one) unambiguously, for hashing.
+func (m efsMount) key(namespace ...string) string {
+	parts := append([]string{m.fileSystemID, m.subpath, m.accessPointID, strconv.FormatBool(m.tls), strconv.FormatBool(m.iam)}, namespace...)
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString(strconv.Quote(p))
+	}
+	return b.String()
+}
+
+// efsHash is 16 hex digits of the SHA-256 of s: EFS names are nothing but the hash, and two
+// configurations with one name would mount one's file system for the other.
+func efsHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
+}
+
+// EFSClaimName is the PersistentVolumeClaim of an EFS volume: "ecs-efs-" + 16 hex digits of
+// the SHA-256 of fileSystemId, rootDirectory, accessPointId, transitEncryption and
+// authorizationConfig.iam (normalized: rootDirectory "/" is none, anything but ENABLED is
+// DISABLED). Every task of a namespace that mounts the file system alike uses the one claim.
+func EFSClaimName(e *ecsv1.EFSVolumeConfiguration) string {
+	return "ecs-efs-" + efsHash(newEFSMount(e).key())
+}
+
+// EFSPersistentVolumeName is the PersistentVolume bound to the EFS claim of namespace: like
+// EFSClaimName, with the namespace hashed in too, because PersistentVolumes are cluster-wide
+// and each binds one claim.
+func EFSPersistentVolumeName(namespace string, e *ecsv1.EFSVolumeConfiguration) string {
+	return "ecs-efs-" + efsHash(newEFSMount(e).key(namespace))
+}
 
 // prefixedName is prefix + a DNS-safe base (shortened to fit a 63-character label) + "-" +
 // the hash of whole.

@@ -61,9 +61,17 @@ func TestRealTaskDefinitions_translate(t *testing.T) {
 		{file: "001.json", in: service, check: func(t *testing.T, out *Output) {
 			pod := &out.Template.Spec
 			diff(t, "containers", []string{"nginx", "log-router-" + shortHash("log_router")}, names(pod.Containers))
-			diff(t, "efs volume", []corev1.Volume{{Name: "firelens-conf", VolumeSource: corev1.VolumeSource{CSI: &corev1.CSIVolumeSource{
-				Driver: EFSCSIDriver, VolumeAttributes: map[string]string{"fileSystemId": "fs-c3c9bcbb", "path": "/", "encryptInTransit": "false"},
+			efs := &ecsv1.EFSVolumeConfiguration{FileSystemID: "fs-c3c9bcbb"} // rootDirectory "/", DISABLED: the same
+			diff(t, "efs volume", []corev1.Volume{{Name: "firelens-conf", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{
+				ClaimName: EFSClaimName(efs),
 			}}}}, pod.Volumes)
+			if len(out.PersistentVolumes) != 1 || len(out.PersistentVolumeClaims) != 1 {
+				t.Fatalf("want one EFS volume and claim: %+v, %+v", out.PersistentVolumes, out.PersistentVolumeClaims)
+			}
+			pv := out.PersistentVolumes[0]
+			diff(t, "efs persistent volume", []any{EFSPersistentVolumeName("shop", efs), &corev1.CSIPersistentVolumeSource{
+				Driver: EFSCSIDriver, VolumeHandle: "fs-c3c9bcbb", VolumeAttributes: map[string]string{"encryptInTransit": "false"},
+			}, []string(nil), pv.Name}, []any{pv.Name, pv.Spec.CSI, pv.Spec.MountOptions, out.PersistentVolumeClaims[0].Spec.VolumeName})
 			router := container(t, pod, ContainerName("log_router"))
 			diff(t, "router", []any{ptr.To[int64](0), []corev1.VolumeMount{{Name: "firelens-conf", MountPath: "/configs"}}},
 				[]any{router.SecurityContext.RunAsUser, router.VolumeMounts})

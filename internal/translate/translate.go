@@ -32,6 +32,11 @@ type Input struct {
 	// SelectorLabels select this Service's or Task's pods. They are put on the template and
 	// used by distinctInstance anti-affinity and spread constraints.
 	SelectorLabels map[string]string
+	// Namespace is the namespace the pods run in. Namespaced objects of the Output still leave
+	// theirs empty; it is hashed into the names of the cluster-scoped PersistentVolumes of EFS
+	// volumes, because a PersistentVolume binds one claim and every namespace needs its own.
+	// Required when the task definition has EFS volumes.
+	Namespace string
 	// RestartPolicy is Always for Services and Never for Tasks; empty means Always.
 	RestartPolicy corev1.RestartPolicy
 	// HealthCheckGracePeriodSeconds is a Service's grace period for health checks after a
@@ -49,9 +54,16 @@ type Output struct {
 	// ServiceAccount is the task role's ServiceAccount, with the IRSA annotation; nil without a
 	// task role. Its namespace is left empty for the controller to set.
 	ServiceAccount *corev1.ServiceAccount
-	// PersistentVolumeClaims are the claims of shared Docker volumes with autoprovision, for
-	// the controller to create when they do not exist. Namespaces are left empty.
+	// PersistentVolumeClaims are the claims of shared Docker volumes with autoprovision and of
+	// EFS volumes, for the controller to create when they do not exist. Namespaces are left
+	// empty. An EFS claim (storageClassName "") names its PersistentVolume in volumeName.
 	PersistentVolumeClaims []corev1.PersistentVolumeClaim
+	// PersistentVolumes are the statically provisioned, cluster-scoped volumes of EFS volumes
+	// (driver EFSCSIDriver, reclaim policy Retain), one per distinct EFS configuration, for the
+	// controller to create when they do not exist. Each is named for Input.Namespace and is
+	// meant for the claim in PersistentVolumeClaims whose volumeName is its name; ClaimRef is
+	// left nil for the controller to set to that claim in the namespace.
+	PersistentVolumes []corev1.PersistentVolume
 	// Unsupported lists every ECS setting Kubernetes cannot express, one sentence each naming
 	// the field, sorted.
 	Unsupported []string

@@ -34,7 +34,10 @@ func (t *translation) volumes() (*volumePlan, error) {
 	vp := &volumePlan{mounts: make([][]corev1.VolumeMount, len(t.spec.ContainerDefinitions))}
 	names := map[string]string{} // ECS volume name → Kubernetes volume name
 	for i := range t.spec.Volumes {
-		v := t.volume(&t.spec.Volumes[i])
+		v, err := t.volume(&t.spec.Volumes[i])
+		if err != nil {
+			return nil, err
+		}
 		names[t.spec.Volumes[i].Name] = v.Name
 		vp.podVolumes = append(vp.podVolumes, v)
 	}
@@ -81,7 +84,7 @@ func emptyDir() corev1.VolumeSource {
 var windowsPath = regexp.MustCompile(`^[A-Za-z]:[\\/]`)
 
 // volume maps one task volume.
-func (t *translation) volume(v *ecsv1.Volume) corev1.Volume {
+func (t *translation) volume(v *ecsv1.Volume) (corev1.Volume, error) {
 	field := "volumes[" + v.Name + "]"
 	kv := corev1.Volume{Name: volumeName(v.Name)}
 	switch {
@@ -100,13 +103,17 @@ func (t *translation) volume(v *ecsv1.Volume) corev1.Volume {
 	case v.DockerVolumeConfiguration != nil:
 		t.dockerVolume(v, &kv)
 	case v.EFSVolumeConfiguration != nil:
-		kv.CSI = t.efsVolume(v)
+		src, err := t.efsVolume(v)
+		if err != nil {
+			return corev1.Volume{}, err
+		}
+		kv.PersistentVolumeClaim = src
 	default:
 		// A host volume without sourcePath, or no configuration at all: scratch space of the
 		// task, which is what an emptyDir is.
 		kv.VolumeSource = emptyDir()
 	}
-	return kv
+	return kv, nil
 }
 
 // dockerVolume maps a Docker volume: scope task lives and dies with the task, an emptyDir;
@@ -193,30 +200,73 @@ func dockerSize(s string) (resource.Quantity, bool) {
 	return q, true
 }
 
-// efsVolume mounts an EFS file system with the EFS CSI driver, as an inline volume whose
-// attributes carry ECS's settings.
-func (t *translation) efsVolume(v *ecsv1.Volume) *corev1.CSIVolumeSource {
+// efsVolumeSize is the nominal capacity of an EFS PersistentVolume and its claim: EFS is
+// elastic, the driver ignores the number, and it only has to match for binding.
+var efsVolumeSize = resource.MustParse("5Gi")
+
+// efsVolume mounts an EFS file system the way the EFS CSI driver takes it: a statically
+// provisioned PersistentVolume (cluster-wide, one per namespace and configuration) whose
+// volumeHandle names the file system, subpath and access point, and a claim of the
+// namespace bound to it by name, which the Pod volume references.
+func (t *translation) efsVolume(v *ecsv1.Volume) (*corev1.PersistentVolumeClaimVolumeSource, error) {
 	field := "volumes[" + v.Name + "].efsVolumeConfiguration"
 	e := v.EFSVolumeConfiguration
-	attrs := map[string]string{
-		"fileSystemId":     e.FileSystemID,
-		"encryptInTransit": strconv.FormatBool(e.TransitEncryption == "ENABLED"),
-	}
-	if e.RootDirectory != "" {
-		attrs["path"] = e.RootDirectory
-	}
-	if ac := e.AuthorizationConfig; ac != nil {
-		if ac.AccessPointID != "" {
-			attrs["accessPointId"] = ac.AccessPointID
+	m := newEFSMount(e)
+	// The driver splits the volumeHandle at ':'.
+	for _, f := range []struct{ name, value string }{
+		{"fileSystemId", m.fileSystemID}, {"rootDirectory", m.subpath}, {"authorizationConfig.accessPointId", m.accessPointID},
+	} {
+		if strings.Contains(f.value, ":") {
+			return nil, fmt.Errorf("%s.%s: %q holds ':', which the EFS CSI driver cannot take", field, f.name, f.value)
 		}
-		if ac.IAM == "ENABLED" {
-			t.notes.add(field+".authorizationConfig.iam", "the EFS CSI driver mounts with the node's identity, not the task role's")
-		}
+	}
+	if t.in.Namespace == "" {
+		return nil, fmt.Errorf("%s: no namespace to name the EFS PersistentVolume for (Input.Namespace)", field)
+	}
+	if m.iam {
+		t.notes.add(field+".authorizationConfig.iam", "the EFS CSI driver mounts with its own IAM identity (the node's or the driver's), not the task role's")
 	}
 	if e.TransitEncryptionPort != nil {
 		t.notes.add(field+".transitEncryptionPort", "the EFS CSI driver chooses the port of encrypted traffic itself")
 	}
-	return &corev1.CSIVolumeSource{Driver: EFSCSIDriver, VolumeAttributes: attrs}
+	pv := corev1.PersistentVolume{}
+	pv.Name = EFSPersistentVolumeName(t.in.Namespace, e)
+	pv.Labels = map[string]string{ecsv1.LabelManagedBy: ecsv1.ManagedByValue}
+	pv.Spec.Capacity = corev1.ResourceList{corev1.ResourceStorage: efsVolumeSize}
+	pv.Spec.AccessModes = []corev1.PersistentVolumeAccessMode{corev1.ReadWriteMany}
+	pv.Spec.PersistentVolumeReclaimPolicy = corev1.PersistentVolumeReclaimRetain
+	pv.Spec.StorageClassName = ""
+	pv.Spec.VolumeMode = ptr.To(corev1.PersistentVolumeFilesystem)
+	csi := &corev1.CSIPersistentVolumeSource{Driver: EFSCSIDriver, VolumeHandle: m.volumeHandle()}
+	if m.tls {
+		pv.Spec.MountOptions = append(pv.Spec.MountOptions, "tls")
+	} else if m.accessPointID == "" && !m.iam {
+		// The driver encrypts unless told not to. (ECS requires transit encryption with an
+		// access point or IAM, and the driver and the EFS mount helper do too.)
+		csi.VolumeAttributes = map[string]string{"encryptInTransit": "false"}
+	}
+	if m.iam {
+		pv.Spec.MountOptions = append(pv.Spec.MountOptions, "iam")
+	}
+	pv.Spec.CSI = csi
+
+	pvc := corev1.PersistentVolumeClaim{}
+	pvc.Name = EFSClaimName(e)
+	pvc.Labels = map[string]string{ecsv1.LabelManagedBy: ecsv1.ManagedByValue}
+	pvc.Spec.StorageClassName = ptr.To("")
+	pvc.Spec.VolumeName = pv.Name
+	pvc.Spec.AccessModes = []corev1.PersistentVolumeAccessMode{corev1.ReadWriteMany}
+	pvc.Spec.Resources.Requests = corev1.ResourceList{corev1.ResourceStorage: efsVolumeSize}
+
+	src := &corev1.PersistentVolumeClaimVolumeSource{ClaimName: pvc.Name}
+	for _, existing := range t.out.PersistentVolumes {
+		if existing.Name == pv.Name {
+			return src, nil // another task volume mounts the file system alike
+		}
+	}
+	t.out.PersistentVolumes = append(t.out.PersistentVolumes, pv)
+	t.out.PersistentVolumeClaims = append(t.out.PersistentVolumeClaims, pvc)
+	return src, nil
 }
 
 // containerMounts is a container's mountPoints, followed by the mounts of the containers it
