@@ -74,8 +74,12 @@ type ownershipError struct {
 }
 
 func (e *ownershipError) Error() string {
-	return fmt.Sprintf("%s %s/%s already exists and is not ecs-operator's; rename or remove it, ecs-operator will not take it over",
-		e.kind, e.namespace, e.name)
+	name := e.name
+	if e.namespace != "" {
+		name = e.namespace + "/" + e.name
+	}
+	return fmt.Sprintf("%s %s already exists and is not ecs-operator's; rename or remove it, ecs-operator will not take it over",
+		e.kind, name)
 }
 
 // ownershipProblem is the message of an ownershipError, or empty for any other error.

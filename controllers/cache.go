@@ -4,7 +4,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -23,6 +25,12 @@ func CacheOptions() cache.Options {
 		&corev1.ServiceAccount{}:                 managed,
 		&corev1.PersistentVolumeClaim{}:          managed,
 		&corev1.PersistentVolume{}:               managed,
+		&corev1.Namespace{}:                      managed,
+		&corev1.ResourceQuota{}:                  managed,
+		&corev1.LimitRange{}:                     managed,
+		&networkingv1.NetworkPolicy{}:            managed,
+		&rbacv1.Role{}:                           managed,
+		&rbacv1.RoleBinding{}:                    managed,
 		&appsv1.ControllerRevision{}:             managed,
 		&appsv1.Deployment{}:                     managed,
 		&appsv1.DaemonSet{}:                      managed,

@@ -29,8 +29,9 @@ func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock) err
 			return (&TaskReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 				Recorder: mgr.GetEventRecorder("ecs-operator-task"), Clock: clk, APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
 		}},
-		{"Cluster counts", func() error {
-			return (&ClusterCountsReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr)
+		{"Cluster", func() error {
+			return (&ClusterReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
+				Recorder: mgr.GetEventRecorder("ecs-operator-cluster"), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
 		}},
 	}
 	for _, s := range setups {

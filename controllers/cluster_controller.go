@@ -1,0 +1,318 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/internal/metrics"
+)
+
+// +kubebuilder:rbac:groups=ecs.operator.dev,resources=clusters,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=ecs.operator.dev,resources=clusters/status;clusters/finalizers,verbs=get;update;patch
+// +kubebuilder:rbac:groups=ecs.operator.dev,resources=cellgroups,verbs=get;list;watch
+// +kubebuilder:rbac:groups=ecs.operator.dev,resources=services;tasks,verbs=get;list;watch;delete
+// +kubebuilder:rbac:groups="",resources=namespaces;resourcequotas;limitranges,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch;delete;bind;escalate
+
+// ClusterReconciler gives each ECS Cluster its tenant's namespace — labelled for the tenant
+// wall and Pod Security, with a ResourceQuota from its quota, a LimitRange, NetworkPolicies that
+// isolate the tenant, and RBAC for the tenant's owners — and keeps DescribeClusters' counts.
+// Deleting a Cluster deprovisions it: its Services drain, then the namespace goes.
+type ClusterReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Recorder events.EventRecorder
+	// APIReader finds a namespace of the same name that is not this Cluster's.
+	APIReader client.Reader
+}
+
+// Reconcile provisions, counts or deprovisions one Cluster.
+func (r *ClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
+	cluster := &ecsv1.Cluster{}
+	if err := r.Get(ctx, req.NamespacedName, cluster); err != nil {
+		if apierrors.IsNotFound(err) {
+			metrics.ForgetCluster(req.Name)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	original := cluster.DeepCopy()
+	defer func() {
+		if err == nil {
+			cluster.Status.ObservedGeneration = cluster.Generation
+		}
+		if equality.Semantic.DeepEqual(original.Status, cluster.Status) {
+			return
+		}
+		if uerr := r.Status().Update(ctx, cluster); uerr != nil && err == nil && !apierrors.IsNotFound(uerr) {
+			if apierrors.IsConflict(uerr) {
+				result = ctrl.Result{RequeueAfter: requeueOnConflict}
+				return
+			}
+			err = fmt.Errorf("updating status: %w", uerr)
+			result = ctrl.Result{}
+		}
+	}()
+	ns := clusterNamespace(cluster)
+	cluster.Status.Namespace = ns
+
+	if !cluster.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.deprovision(ctx, cluster)
+	}
+	if !controllerutil.ContainsFinalizer(cluster, ecsv1.Finalizer) {
+		patch := client.MergeFrom(cluster.DeepCopy())
+		controllerutil.AddFinalizer(cluster, ecsv1.Finalizer)
+		if err := r.Patch(ctx, cluster, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
+		}
+		original = cluster.DeepCopy()
+	}
+	if cluster.Status.Status == "" {
+		cluster.Status.Status = ecsv1.ClusterProvisioning
+	}
+	if err := r.count(ctx, cluster); err != nil {
+		return ctrl.Result{}, err
+	}
+
+	if err := r.applyOwned(ctx, desiredNamespace(cluster), &corev1.Namespace{}); err != nil {
+		if problem := ownershipProblem(err); problem != "" {
+			r.fail(cluster, problem)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	owners, err := r.tenantOwners(ctx, cluster)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.applyNamespaced(ctx, cluster, owners); err != nil {
+		if problem := ownershipProblem(err); problem != "" {
+			r.fail(cluster, problem)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+
+	if cluster.Status.Status != ecsv1.ClusterActive {
+		r.Recorder.Eventf(cluster, nil, corev1.EventTypeNormal, "ClusterActive", "Provision", "Cluster %s is ACTIVE in namespace %s", cluster.Name, ns)
+	}
+	cluster.Status.Status = ecsv1.ClusterActive
+	setReady(&cluster.Status.Conditions, cluster.Generation, ReasonSucceeded, "the cluster's namespace, quota, policies and RBAC are in place")
+	return ctrl.Result{}, nil
+}
+
+// requeueOnConflict is how soon a reconcile that lost an update race runs again.
+const requeueOnConflict = 100 * time.Millisecond
+
+// applyNamespaced writes the quota, limit range, network policies and tenant RBAC.
+func (r *ClusterReconciler) applyNamespaced(ctx context.Context, cluster *ecsv1.Cluster, owners []rbacv1.Subject) error {
+	if q := desiredResourceQuota(cluster); q != nil {
+		if err := r.applyOwned(ctx, q, &corev1.ResourceQuota{}); err != nil {
+			return err
+		}
+	} else if err := r.deleteOwned(ctx, cluster, &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: clusterQuotaName}}); err != nil {
+		return err
+	}
+	if err := r.applyOwned(ctx, desiredLimitRange(cluster), &corev1.LimitRange{}); err != nil {
+		return err
+	}
+	for _, np := range desiredNetworkPolicies(cluster) {
+		if err := r.applyOwned(ctx, np, &networkingv1.NetworkPolicy{}); err != nil {
+			return err
+		}
+	}
+	if err := r.applyOwned(ctx, desiredTenantRole(cluster), &rbacv1.Role{}); err != nil {
+		return err
+	}
+	if rb := desiredTenantRoleBinding(cluster, owners); rb != nil {
+		return r.applyOwned(ctx, rb, &rbacv1.RoleBinding{})
+	}
+	return r.deleteOwned(ctx, cluster, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: clusterTenantRoleBinding}})
+}
+
+// applyOwned applies an object the Cluster owns, read from the cache first.
+func (r *ClusterReconciler) applyOwned(ctx context.Context, desired, current client.Object) error {
+	err := r.Get(ctx, client.ObjectKeyFromObject(desired), current)
+	switch {
+	case apierrors.IsNotFound(err):
+		return applyOwned(ctx, r.Client, r.APIReader, r.Scheme, desired, nil)
+	case err != nil:
+		return err
+	}
+	return applyOwned(ctx, r.Client, r.APIReader, r.Scheme, desired, current)
+}
+
+// deleteOwned deletes one of the Cluster's namespaced objects if it is there and the Cluster's.
+func (r *ClusterReconciler) deleteOwned(ctx context.Context, cluster *ecsv1.Cluster, o client.Object) error {
+	o.SetNamespace(clusterNamespace(cluster))
+	if err := r.Get(ctx, client.ObjectKeyFromObject(o), o); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if owner := metav1.GetControllerOf(o); owner == nil || owner.UID != cluster.UID {
+		return nil
+	}
+	return client.IgnoreNotFound(r.Delete(ctx, o))
+}
+
+// tenantOwners are the RBAC subjects of the Cluster's tenant in its CellGroup.
+func (r *ClusterReconciler) tenantOwners(ctx context.Context, cluster *ecsv1.Cluster) ([]rbacv1.Subject, error) {
+	if cluster.Spec.CellGroup == "" {
+		return nil, nil
+	}
+	cg := &ecsv1.CellGroup{}
+	if err := r.Get(ctx, client.ObjectKey{Name: cluster.Spec.CellGroup}, cg); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	for _, t := range cg.Spec.Tenants {
+		if t.Name == cluster.Spec.Tenant {
+			return t.Owners, nil
+		}
+	}
+	return nil, nil
+}
+
+// count keeps DescribeClusters' counts from the Services and Tasks of the namespace.
+func (r *ClusterReconciler) count(ctx context.Context, cluster *ecsv1.Cluster) error {
+	ns := clusterNamespace(cluster)
+	services := &ecsv1.ServiceList{}
+	if err := r.List(ctx, services, client.InNamespace(ns)); err != nil {
+		return fmt.Errorf("listing services: %w", err)
+	}
+	tasks := &ecsv1.TaskList{}
+	if err := r.List(ctx, tasks, client.InNamespace(ns)); err != nil {
+		return fmt.Errorf("listing tasks: %w", err)
+	}
+	c := computeClusterCounts(services.Items, tasks.Items)
+	cluster.Status.ActiveServicesCount, cluster.Status.RunningTasksCount, cluster.Status.PendingTasksCount = c.ActiveServices, c.Running, c.Pending
+	metrics.RecordCluster(cluster.Name, c.ActiveServices, c.Running, c.Pending)
+	return nil
+}
+
+// fail marks the Cluster FAILED for a problem only the user can fix.
+func (r *ClusterReconciler) fail(cluster *ecsv1.Cluster, msg string) {
+	if cluster.Status.Status != ecsv1.ClusterFailed || conditionMessage(cluster.Status.Conditions, ecsv1.ConditionStalled) != msg {
+		r.Recorder.Eventf(cluster, nil, corev1.EventTypeWarning, "ProvisioningFailed", "Provision", "%s", msg)
+	}
+	cluster.Status.Status = ecsv1.ClusterFailed
+	setStalled(&cluster.Status.Conditions, cluster.Generation, ReasonInvalidSpec, msg)
+}
+
+// deprovision drains a deleted Cluster: its Services and Tasks are deleted (Services drain
+// their tasks first), then its namespace; the finalizer goes once the namespace is gone.
+func (r *ClusterReconciler) deprovision(ctx context.Context, cluster *ecsv1.Cluster) error {
+	if !controllerutil.ContainsFinalizer(cluster, ecsv1.Finalizer) {
+		return nil
+	}
+	if cluster.Status.Status != ecsv1.ClusterDeprovisioning {
+		r.Recorder.Eventf(cluster, nil, corev1.EventTypeNormal, "Deprovisioning", "Delete", "Cluster %s is deprovisioning", cluster.Name)
+	}
+	cluster.Status.Status = ecsv1.ClusterDeprovisioning
+	ns := clusterNamespace(cluster)
+	services := &ecsv1.ServiceList{}
+	if err := r.List(ctx, services, client.InNamespace(ns)); err != nil {
+		return err
+	}
+	tasks := &ecsv1.TaskList{}
+	if err := r.List(ctx, tasks, client.InNamespace(ns)); err != nil {
+		return err
+	}
+	for i := range services.Items {
+		if err := r.Delete(ctx, &services.Items[i]); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("deleting service %s: %w", services.Items[i].Name, err)
+		}
+	}
+	for i := range tasks.Items {
+		if err := r.Delete(ctx, &tasks.Items[i]); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("deleting task %s: %w", tasks.Items[i].Name, err)
+		}
+	}
+	if n := len(services.Items) + len(tasks.Items); n > 0 {
+		setReconciling(&cluster.Status.Conditions, cluster.Generation, ReasonDraining,
+			fmt.Sprintf("waiting for %d services and %d tasks to stop", len(services.Items), len(tasks.Items)))
+		return nil
+	}
+	namespace := &corev1.Namespace{}
+	err := r.Get(ctx, client.ObjectKey{Name: ns}, namespace)
+	switch {
+	case err == nil:
+		if owner := metav1.GetControllerOf(namespace); owner != nil && owner.UID == cluster.UID {
+			if namespace.DeletionTimestamp.IsZero() {
+				if err := r.Delete(ctx, namespace); client.IgnoreNotFound(err) != nil {
+					return fmt.Errorf("deleting namespace %s: %w", ns, err)
+				}
+			}
+			setReconciling(&cluster.Status.Conditions, cluster.Generation, ReasonDraining, "waiting for namespace "+ns+" to be deleted")
+			return nil
+		}
+	case !apierrors.IsNotFound(err):
+		return err
+	}
+	cluster.Status.Status = ecsv1.ClusterInactive
+	if err := r.Status().Update(ctx, cluster); client.IgnoreNotFound(err) != nil {
+		return err
+	}
+	patch := client.MergeFrom(cluster.DeepCopy())
+	controllerutil.RemoveFinalizer(cluster, ecsv1.Finalizer)
+	if err := r.Patch(ctx, cluster, patch); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("removing finalizer: %w", err)
+	}
+	return nil
+}
+
+// SetupWithManager watches Clusters, what they own, the Services and Tasks they count, and the
+// CellGroups that name their tenants' owners.
+func (r *ClusterReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	byNamespace := handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+		list := &ecsv1.ClusterList{}
+		if err := r.List(ctx, list, client.MatchingFields{indexClusterNamespace: o.GetNamespace()}); err != nil {
+			return nil
+		}
+		reqs := make([]reconcile.Request, 0, len(list.Items))
+		for _, c := range list.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&c)})
+		}
+		return reqs
+	})
+	ofCellGroup := handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+		list := &ecsv1.ClusterList{}
+		if err := r.List(ctx, list); err != nil {
+			return nil
+		}
+		var reqs []reconcile.Request
+		for _, c := range list.Items {
+			if c.Spec.CellGroup == o.GetName() {
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&c)})
+			}
+		}
+		return reqs
+	})
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&ecsv1.Cluster{}).
+		Owns(&corev1.Namespace{}).
+		Owns(&corev1.ResourceQuota{}).
+		Owns(&corev1.LimitRange{}).
+		Owns(&networkingv1.NetworkPolicy{}).
+		Owns(&rbacv1.Role{}).
+		Owns(&rbacv1.RoleBinding{}).
+		Watches(&ecsv1.Service{}, byNamespace).
+		Watches(&ecsv1.Task{}, byNamespace).
+		Watches(&ecsv1.CellGroup{}, ofCellGroup).
+		Named("cluster").
+		Complete(r)
+}

@@ -1,0 +1,142 @@
+package controllers
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+)
+
+func clusterStatus(t *testing.T, c *ecsv1.Cluster, check func(ecsv1.ClusterStatus) error) {
+	t.Helper()
+	eventually(t, "cluster status", func() error {
+		if err := get(t, c); err != nil {
+			return err
+		}
+		return check(c.Status)
+	})
+}
+
+func TestCluster_ProvisionsTheTenantNamespaceWithQuotaPoliciesAndRBAC(t *testing.T) {
+	suffix := strings.TrimPrefix(newNamespace(t), "ctrl-test-")
+	cg := &ecsv1.CellGroup{}
+	cg.Name = "cg-" + suffix
+	cg.Spec.Tier, cg.Spec.Cell, cg.Spec.InfraGroup = 1, 1, 1
+	cg.Spec.Tenants = []ecsv1.Tenant{{Name: "tenant-a", Owners: []rbacv1.Subject{{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: "tenant-a-devs"}}}}
+	mustCreate(t, cg)
+
+	cluster := &ecsv1.Cluster{}
+	cluster.Name = "tenant-a-" + suffix
+	cluster.Spec.Tenant = "tenant-a"
+	cluster.Spec.CellGroup = cg.Name
+	cluster.Spec.PodSecurity = ecsv1.PodSecurityBaseline
+	cluster.Spec.Quota = &ecsv1.ClusterQuota{CPU: ptr.To(resource.MustParse("8")), MaxTasks: ptr.To[int32](50), MaxServices: ptr.To[int32](5)}
+	mustCreate(t, cluster)
+
+	clusterStatus(t, cluster, func(st ecsv1.ClusterStatus) error {
+		if st.Status != ecsv1.ClusterActive || !isReady(st.Conditions) || st.Namespace != cluster.Name {
+			return fmt.Errorf("status %+v", st)
+		}
+		return nil
+	})
+	ns := &corev1.Namespace{}
+	if err := k8s.Get(t.Context(), client.ObjectKey{Name: cluster.Name}, ns); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{
+		ecsv1.LabelTenant: "tenant-a", ecsv1.LabelCluster: cluster.Name, ecsv1.LabelCellGroup: cg.Name,
+		"pod-security.kubernetes.io/enforce": "baseline",
+	} {
+		if ns.Labels[k] != v {
+			t.Errorf("namespace label %s=%q, want %q", k, ns.Labels[k], v)
+		}
+	}
+	quota := &corev1.ResourceQuota{}
+	if err := k8s.Get(t.Context(), client.ObjectKey{Namespace: ns.Name, Name: clusterQuotaName}, quota); err != nil {
+		t.Fatal(err)
+	}
+	if quota.Spec.Hard.Pods().Value() != 50 || quota.Spec.Hard.Name("requests.cpu", resource.DecimalSI).String() != "8" ||
+		quota.Spec.Hard.Name("count/services.ecs.operator.dev", resource.DecimalSI).Value() != 5 {
+		t.Errorf("quota %v", quota.Spec.Hard)
+	}
+	if err := k8s.Get(t.Context(), client.ObjectKey{Namespace: ns.Name, Name: clusterLimitRangeName}, &corev1.LimitRange{}); err != nil {
+		t.Errorf("limit range: %v", err)
+	}
+	for _, name := range []string{policyDenyIngress, policySameTenant, policyDNSEgress} {
+		if err := k8s.Get(t.Context(), client.ObjectKey{Namespace: ns.Name, Name: name}, &networkingv1.NetworkPolicy{}); err != nil {
+			t.Errorf("network policy %s: %v", name, err)
+		}
+	}
+	rb := &rbacv1.RoleBinding{}
+	if err := k8s.Get(t.Context(), client.ObjectKey{Namespace: ns.Name, Name: clusterTenantRoleBinding}, rb); err != nil {
+		t.Fatal(err)
+	}
+	if len(rb.Subjects) != 1 || rb.Subjects[0].Name != "tenant-a-devs" || rb.RoleRef.Name != clusterTenantRoleName {
+		t.Errorf("role binding %+v", rb)
+	}
+}
+
+func TestCluster_ANamespaceThatIsNotItsOwnFailsTheCluster(t *testing.T) {
+	taken := newNamespace(t)
+	cluster := &ecsv1.Cluster{}
+	cluster.Name = "thief-" + taken
+	cluster.Spec.Tenant = "tenant-b"
+	cluster.Spec.Namespace = taken
+	mustCreate(t, cluster)
+	clusterStatus(t, cluster, func(st ecsv1.ClusterStatus) error {
+		if st.Status != ecsv1.ClusterFailed || !strings.Contains(conditionMessage(st.Conditions, ecsv1.ConditionStalled), "Namespace "+taken+" already exists") {
+			return fmt.Errorf("status %+v", st)
+		}
+		return nil
+	})
+}
+
+func TestCluster_DeletionDrainsServicesBeforeTheNamespace(t *testing.T) {
+	suffix := strings.TrimPrefix(newNamespace(t), "ctrl-test-")
+	cluster := &ecsv1.Cluster{}
+	cluster.Name = "gone-" + suffix
+	cluster.Spec.Tenant = "tenant-c"
+	mustCreate(t, cluster)
+	clusterStatus(t, cluster, func(st ecsv1.ClusterStatus) error {
+		if st.Status != ecsv1.ClusterActive {
+			return fmt.Errorf("status %s", st.Status)
+		}
+		return nil
+	})
+	mustCreate(t, newTaskDefinition(cluster.Name, "web", "nginx"))
+	svc := newService(cluster.Name, "web", "web", 1)
+	mustCreate(t, svc)
+	deploymentOf(t, svc, runsRevision("web:1"))
+	if err := k8s.Delete(t.Context(), cluster); err != nil {
+		t.Fatal(err)
+	}
+	clusterStatus(t, cluster, func(st ecsv1.ClusterStatus) error {
+		if st.Status != ecsv1.ClusterDeprovisioning {
+			return fmt.Errorf("status %s", st.Status)
+		}
+		return nil
+	})
+	// The Service drains and goes; then the namespace is deleted (envtest has no namespace
+	// controller to finish that, so the test stops at the request).
+	eventually(t, "the namespace is being deleted", func() error {
+		ns := &corev1.Namespace{}
+		if err := k8s.Get(t.Context(), client.ObjectKey{Name: cluster.Name}, ns); err != nil {
+			return err
+		}
+		if ns.DeletionTimestamp.IsZero() {
+			return fmt.Errorf("namespace not deleted yet")
+		}
+		return nil
+	})
+	if err := get(t, svc); err == nil {
+		t.Fatal("the service still exists after the namespace deletion began")
+	}
+}
