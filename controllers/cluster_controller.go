@@ -113,7 +113,7 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		r.Recorder.Eventf(cluster, nil, corev1.EventTypeNormal, "ClusterActive", "Provision", "Cluster %s is ACTIVE in namespace %s", cluster.Name, ns)
 	}
 	cluster.Status.Status = ecsv1.ClusterActive
-	setReady(&cluster.Status.Conditions, cluster.Generation, ReasonSucceeded, "the cluster's namespace, quota, policies and RBAC are in place")
+	setReady(&cluster.Status.Conditions, cluster.Generation, "the cluster's namespace, quota, policies and RBAC are in place")
 	return ctrl.Result{}, nil
 }
 

@@ -21,7 +21,8 @@ const (
 )
 
 // setReady marks an object as having reached its desired state.
-func setReady(conds *[]metav1.Condition, generation int64, reason, message string) {
+func setReady(conds *[]metav1.Condition, generation int64, message string) {
+	reason := ReasonSucceeded
 	setCondition(conds, generation, ecsv1.ConditionReady, metav1.ConditionTrue, reason, message)
 	setCondition(conds, generation, ecsv1.ConditionReconciling, metav1.ConditionFalse, reason, message)
 	setCondition(conds, generation, ecsv1.ConditionStalled, metav1.ConditionFalse, reason, message)

@@ -266,7 +266,7 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 	case primary.RolloutState == ecsv1.RolloutFailed:
 		setStalled(&status.Conditions, svc.Generation, ReasonDeploymentFailed, primary.RolloutStateReason)
 	case steady:
-		setReady(&status.Conditions, svc.Generation, ReasonSucceeded, fmt.Sprintf("(service %s) has reached a steady state.", name))
+		setReady(&status.Conditions, svc.Generation, fmt.Sprintf("(service %s) has reached a steady state.", name))
 	default:
 		setReconciling(&status.Conditions, svc.Generation, ReasonProgressing,
 			fmt.Sprintf("%d of %d tasks running (%d pending) on %s", pc.Running, obs.Desired, pc.Pending, obs.Primary.TaskDefinition))

@@ -235,7 +235,7 @@ func computeTaskStatus(task *ecsv1.Task, pod *corev1.Pod, now metav1.Time) {
 		if st.HealthStatus == ecsv1.HealthUnhealthy {
 			setReconciling(&st.Conditions, task.Generation, ReasonProgressing, "the task is running but unhealthy")
 		} else {
-			setReady(&st.Conditions, task.Generation, ReasonSucceeded, "the task is running")
+			setReady(&st.Conditions, task.Generation, "the task is running")
 		}
 	default:
 		setReconciling(&st.Conditions, task.Generation, ReasonProgressing, "the task is "+string(st.LastStatus))

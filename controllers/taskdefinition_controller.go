@@ -130,7 +130,7 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		}
 	}
 	td.Status.Revisions = computeRevisionsStatus(kept)
-	setReady(&td.Status.Conditions, td.Generation, ReasonSucceeded,
+	setReady(&td.Status.Conditions, td.Generation,
 		fmt.Sprintf("Revision %s:%d is the latest", family, td.Status.Revision))
 	return ctrl.Result{}, nil
 }
