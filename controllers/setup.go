@@ -29,6 +29,10 @@ func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock) err
 			return (&TaskReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 				Recorder: mgr.GetEventRecorder("ecs-operator-task"), Clock: clk, APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
 		}},
+		{"CellGroup", func() error {
+			return (&CellGroupReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
+				Recorder: mgr.GetEventRecorder("ecs-operator-cellgroup")}).SetupWithManager(mgr)
+		}},
 		{"Cluster", func() error {
 			return (&ClusterReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 				Recorder: mgr.GetEventRecorder("ecs-operator-cluster"), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)

@@ -1,0 +1,121 @@
+package controllers
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+)
+
+var cellSeq int32 = 100
+
+func newCellGroup(t *testing.T, tenants ...ecsv1.TenantName) *ecsv1.CellGroup {
+	t.Helper()
+	cellSeq++
+	cg := &ecsv1.CellGroup{}
+	cg.Name = fmt.Sprintf("cg-%d", cellSeq)
+	cg.Spec.Tier, cg.Spec.Cell, cg.Spec.InfraGroup = 9, cellSeq, 1
+	for _, tn := range tenants {
+		cg.Spec.Tenants = append(cg.Spec.Tenants, ecsv1.Tenant{Name: tn})
+	}
+	cg.Spec.ClusterTemplate.Settings = []ecsv1.ClusterSetting{{Name: "containerInsights", Value: "enabled"}}
+	return cg
+}
+
+func cellGroupStatus(t *testing.T, cg *ecsv1.CellGroup, check func(ecsv1.CellGroupStatus) error) {
+	t.Helper()
+	eventually(t, "cellgroup status", func() error {
+		if err := get(t, cg); err != nil {
+			return err
+		}
+		return check(cg.Status)
+	})
+}
+
+func TestCellGroup_EachTenantGetsItsNamedClusterFromTheTemplate(t *testing.T) {
+	cg := newCellGroup(t, "alpha", "beta")
+	mustCreate(t, cg)
+	cellGroupStatus(t, cg, func(st ecsv1.CellGroupStatus) error {
+		if st.ClusterCount != 2 || st.TenantCount != 2 || !isReady(st.Conditions) {
+			return fmt.Errorf("status %+v", st)
+		}
+		return nil
+	})
+	c := &ecsv1.Cluster{}
+	name := fmt.Sprintf("tier-9-cell-%d-ig-1-alpha", cg.Spec.Cell)
+	if err := k8s.Get(t.Context(), client.ObjectKey{Name: name}, c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Spec.Tenant != "alpha" || c.Spec.CellGroup != cg.Name || len(c.Spec.Settings) != 1 || c.Status.Status != ecsv1.ClusterActive {
+		t.Fatalf("cluster %+v / %+v", c.Spec, c.Status)
+	}
+	if ref := metav1.GetControllerOf(c); ref == nil || ref.UID != cg.UID {
+		t.Fatal("the cluster is not owned by its cell group")
+	}
+}
+
+func TestCellGroup_RemovedTenantIsRetainedOrDeletedAsThePolicySays(t *testing.T) {
+	for _, policy := range []ecsv1.TenantDeletionPolicy{ecsv1.TenantDeletionRetain, ecsv1.TenantDeletionDelete} {
+		t.Run(string(policy), func(t *testing.T) {
+			cg := newCellGroup(t, "keep", "drop")
+			cg.Spec.TenantDeletionPolicy = policy
+			mustCreate(t, cg)
+			cellGroupStatus(t, cg, func(st ecsv1.CellGroupStatus) error {
+				if st.ClusterCount != 2 {
+					return fmt.Errorf("clusters %d", st.ClusterCount)
+				}
+				return nil
+			})
+			eventually(t, "removing a tenant", func() error {
+				if err := get(t, cg); err != nil {
+					return err
+				}
+				cg.Spec.Tenants = cg.Spec.Tenants[:1]
+				return k8s.Update(t.Context(), cg)
+			})
+			dropped := &ecsv1.Cluster{}
+			dropped.Name = fmt.Sprintf("tier-9-cell-%d-ig-1-drop", cg.Spec.Cell)
+			eventually(t, "the removed tenant's cluster", func() error {
+				err := get(t, dropped)
+				if policy == ecsv1.TenantDeletionDelete {
+					if err == nil && dropped.DeletionTimestamp.IsZero() {
+						return fmt.Errorf("not being deleted")
+					}
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				if metav1.GetControllerOf(dropped) != nil {
+					return fmt.Errorf("still owned: %+v", dropped.OwnerReferences)
+				}
+				return nil
+			})
+		})
+	}
+}
+
+func TestCellGroup_MaxClustersPerTenantHolds(t *testing.T) {
+	first := newCellGroup(t, "capped")
+	first.Spec.MaxClustersPerTenant = 1
+	mustCreate(t, first)
+	cellGroupStatus(t, first, func(st ecsv1.CellGroupStatus) error {
+		if st.ClusterCount != 1 {
+			return fmt.Errorf("clusters %d", st.ClusterCount)
+		}
+		return nil
+	})
+	second := newCellGroup(t, "capped")
+	second.Spec.MaxClustersPerTenant = 1
+	mustCreate(t, second)
+	cellGroupStatus(t, second, func(st ecsv1.CellGroupStatus) error {
+		if msg := conditionMessage(st.Conditions, ecsv1.ConditionStalled); !strings.Contains(msg, "tenant capped already has 1 clusters") {
+			return fmt.Errorf("stalled message %q", msg)
+		}
+		return nil
+	})
+}
