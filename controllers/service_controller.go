@@ -549,7 +549,7 @@ func (r *ServiceReconciler) translateInput(svc *ecsv1.Service, plan *deploymentP
 		Family:                        plan.family,
 		Revision:                      plan.revision,
 		TaskDefinition:                plan.spec,
-		CapacityProvider:              provider,
+		CapacityProvider:              withTenantNodes(provider, plan.cluster),
 		PlacementConstraints:          svc.Spec.PlacementConstraints,
 		PlacementStrategy:             svc.Spec.PlacementStrategy,
 		SelectorLabels:                serviceSelector(svc),

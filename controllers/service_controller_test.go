@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -532,6 +533,13 @@ func TestService_CapacityProviderStrategySplitsTasksByBaseAndWeight(t *testing.T
 			replicas[name] = *d.Spec.Replicas
 			if d.Spec.Template.Spec.NodeSelector["capacity"] == "" {
 				return fmt.Errorf("%s has no provider node selector", name)
+			}
+			// EC2 capacity means the tenant's own nodes.
+			if d.Spec.Template.Spec.NodeSelector[ecsv1.LabelTenant] != "tenant-a" ||
+				!slices.ContainsFunc(d.Spec.Template.Spec.Tolerations, func(tol corev1.Toleration) bool {
+					return tol.Key == ecsv1.LabelTenant && tol.Value == "tenant-a" && tol.Effect == corev1.TaintEffectNoSchedule
+				}) {
+				return fmt.Errorf("%s is not placed on the tenant's dedicated nodes: %v %v", name, d.Spec.Template.Spec.NodeSelector, d.Spec.Template.Spec.Tolerations)
 			}
 		}
 		return nil

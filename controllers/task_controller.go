@@ -159,7 +159,7 @@ func (r *TaskReconciler) startTask(ctx context.Context, task *ecsv1.Task, now me
 	out, err := translate.PodTemplate(translate.Input{
 		NodeLabelValues: nodeValues,
 		Family:          resolved.Family, Revision: resolved.Number, TaskDefinition: resolved.Spec,
-		Overrides: task.Spec.Overrides, CapacityProvider: provider,
+		Overrides: task.Spec.Overrides, CapacityProvider: withTenantNodes(provider, cluster),
 		PlacementConstraints: task.Spec.PlacementConstraints,
 		SelectorLabels:       map[string]string{ecsv1.LabelTask: labelValue(task.Name)},
 		Namespace:            task.Namespace,
