@@ -8,6 +8,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/ecs-operator/ecs-operator/controllers"
+	"github.com/ecs-operator/ecs-operator/internal/webhook/workload"
 )
 
 // setupControllers registers the field indexes and every reconciler of package controllers,
@@ -20,10 +21,10 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager) error {
 }
 
 // setupWebhooks registers the admission webhooks on the manager's webhook server; it is called
-// only when webhooks are enabled. Getting the server adds it to the manager's runnables, so it
-// listens (and /readyz waits for it) even while no webhook is registered on it yet.
+// only when webhooks are enabled.
 func setupWebhooks(mgr ctrl.Manager) error {
-	_ = mgr.GetWebhookServer()
-	setupLog.Info("webhook server enabled; no webhooks are registered on it yet")
+	if err := workload.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the workload webhooks: %w", err)
+	}
 	return nil
 }

@@ -53,6 +53,17 @@ func Scheme() (*runtime.Scheme, error) {
 // Start starts etcd and kube-apiserver and installs the CRDs of config/crd/bases. The binaries
 // come from KUBEBUILDER_ASSETS, or from bin/k8s/<version> of the repository when it is unset.
 func Start() (*Env, error) {
+	return start(false)
+}
+
+// StartWithWebhooks is Start, and also installs the webhook configurations of config/webhook
+// pointing at a local webhook server whose address and certificates are in
+// Environment.WebhookInstallOptions (LocalServingHost, LocalServingPort, LocalServingCertDir).
+func StartWithWebhooks() (*Env, error) {
+	return start(true)
+}
+
+func start(webhooks bool) (*Env, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return nil, err
@@ -79,6 +90,9 @@ func Start() (*Env, error) {
 		// Start copies this over CRDInstallOptions.ErrorIfPathMissing.
 		ErrorIfCRDPathMissing: true,
 		Scheme:                scheme,
+	}
+	if webhooks {
+		env.WebhookInstallOptions = envtest.WebhookInstallOptions{Paths: []string{filepath.Join(root, "config", "webhook")}}
 	}
 	// KUBEBUILDER_ASSETS wins over BinaryAssetsDirectory inside envtest; point it at the same place.
 	if err := os.Setenv("KUBEBUILDER_ASSETS", assets); err != nil {

@@ -1,0 +1,189 @@
+package workload
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/internal/testenv"
+)
+
+// These tests run the webhook server in a manager and send objects through a real
+// kube-apiserver whose ValidatingWebhookConfiguration comes from config/webhook.
+var k8s client.Client
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	env, err := testenv.StartWithWebhooks()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() { _ = env.Stop() }()
+	k8s = env.Client
+	opts := env.Environment.WebhookInstallOptions
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
+		Scheme:                 env.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Host: opts.LocalServingHost, Port: opts.LocalServingPort, CertDir: opts.LocalServingCertDir,
+		}),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = mgr.Start(ctx) }()
+	// Wait for the webhook server to answer TLS.
+	addr := net.JoinHostPort(opts.LocalServingHost, strconv.Itoa(opts.LocalServingPort))
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", addr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // a test probe of a local server
+		if err == nil {
+			_ = conn.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			fmt.Fprintln(os.Stderr, "webhook server did not start:", err)
+			return 1
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return m.Run()
+}
+
+var seq int
+
+// activeCluster makes a namespace and an ACTIVE Cluster of tenant for it (the Cluster
+// controller is not running here, so the test sets the status).
+func activeCluster(t *testing.T, tenant string, quota *ecsv1.ClusterQuota) *ecsv1.Cluster {
+	t.Helper()
+	seq++
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d-%d", tenant, seq, time.Now().UnixNano()%100000)}}
+	if err := k8s.Create(t.Context(), ns); err != nil {
+		t.Fatal(err)
+	}
+	c := &ecsv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: ns.Name}}
+	c.Spec.Tenant = ecsv1.TenantName(tenant)
+	c.Spec.Quota = quota
+	c.Spec.CapacityProviders = []ecsv1.CapacityProvider{{Name: "on-demand", Type: ecsv1.CapacityProviderEC2}}
+	if err := k8s.Create(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	c.Status.Status = ecsv1.ClusterActive
+	c.Status.Namespace = ns.Name
+	if err := k8s.Status().Update(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	// The webhook reads the manager's cache; wait until it has seen the Cluster ACTIVE.
+	time.Sleep(300 * time.Millisecond)
+	return c
+}
+
+func taskDefinition(ns string) *ecsv1.TaskDefinition {
+	td := &ecsv1.TaskDefinition{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"}}
+	td.Spec.ContainerDefinitions = []ecsv1.ContainerDefinition{{Name: "web", Image: "nginx"}}
+	return td
+}
+
+func service(ns, taskDefinition string, desired int32) *ecsv1.Service {
+	svc := &ecsv1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: "svc-"}}
+	svc.Spec.TaskDefinition = ecsv1.TaskDefinitionReference(taskDefinition)
+	svc.Spec.DesiredCount = ptr.To(desired)
+	return svc
+}
+
+func expectDenied(t *testing.T, err error, want string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("want denied with %q, was admitted", want)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Fatalf("want an error containing %q, got %v", want, err)
+	}
+}
+
+func TestWebhook_ECSWorkloadsOnlyInClusterNamespaces(t *testing.T) {
+	plain := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "plain-"}}
+	if err := k8s.Create(t.Context(), plain); err != nil {
+		t.Fatal(err)
+	}
+	err := k8s.Create(t.Context(), taskDefinition(plain.Name))
+	expectDenied(t, err, fmt.Sprintf("metadata.namespace: Forbidden: namespace %q is not an ECS cluster namespace", plain.Name))
+
+	c := activeCluster(t, "tenant-a", nil)
+	if err := k8s.Create(t.Context(), taskDefinition(c.Name)); err != nil {
+		t.Fatalf("a task definition in an ACTIVE cluster's namespace was refused: %v", err)
+	}
+	task := &ecsv1.Task{ObjectMeta: metav1.ObjectMeta{Namespace: plain.Name, Name: "t"}}
+	task.Spec.TaskDefinition = "web"
+	expectDenied(t, k8s.Create(t.Context(), task), "is not an ECS cluster namespace")
+}
+
+func TestWebhook_TaskDefinitionRulesCELCannotSay(t *testing.T) {
+	c := activeCluster(t, "tenant-a", nil)
+	td := taskDefinition(c.Name)
+	td.Spec.RequiresCompatibilities = []ecsv1.Compatibility{"FARGATE"}
+	td.Spec.NetworkMode = ecsv1.NetworkModeAwsVpc
+	td.Spec.CPU, td.Spec.Memory = "512", "512"
+	expectDenied(t, k8s.Create(t.Context(), td), "Fargate does not offer 512 MiB with 512 cpu units")
+}
+
+func TestWebhook_DesiredCountWithinMaxTasksPerService(t *testing.T) {
+	c := activeCluster(t, "tenant-a", &ecsv1.ClusterQuota{MaxTasksPerService: ptr.To[int32](10)})
+	if err := k8s.Create(t.Context(), service(c.Name, "web", 10)); err != nil {
+		t.Fatalf("desiredCount at the cap was refused: %v", err)
+	}
+	expectDenied(t, k8s.Create(t.Context(), service(c.Name, "web", 11)), "spec.desiredCount: Invalid value: 11: exceeds cluster "+c.Name+"'s maxTasksPerService of 10")
+}
+
+func TestWebhook_MaxServicesAndMaxTasks(t *testing.T) {
+	c := activeCluster(t, "tenant-a", &ecsv1.ClusterQuota{MaxServices: ptr.To[int32](1), MaxTasks: ptr.To[int32](5)})
+	if err := k8s.Create(t.Context(), service(c.Name, "web", 3)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	expectDenied(t, k8s.Create(t.Context(), service(c.Name, "web", 1)), "already has 1 services, its maxServices")
+
+	c2 := activeCluster(t, "tenant-a", &ecsv1.ClusterQuota{MaxTasks: ptr.To[int32](5)})
+	expectDenied(t, k8s.Create(t.Context(), service(c2.Name, "web", 6)), "more than its maxTasks of 5")
+}
+
+func TestWebhook_TheTenantWallHoldsForTaskDefinitionReferences(t *testing.T) {
+	a1 := activeCluster(t, "tenant-a", nil)
+	a2 := activeCluster(t, "tenant-a", nil)
+	b := activeCluster(t, "tenant-b", nil)
+	if err := k8s.Create(t.Context(), service(a1.Name, a2.Name+"/web", 1)); err != nil {
+		t.Fatalf("a reference within the tenant was refused: %v", err)
+	}
+	expectDenied(t, k8s.Create(t.Context(), service(b.Name, a1.Name+"/web", 1)),
+		fmt.Sprintf("spec.taskDefinition: Forbidden: namespace %q belongs to another tenant", a1.Name))
+	svc := service(a1.Name, "web", 1)
+	svc.Spec.CapacityProviderStrategy = ecsv1.CapacityProviderStrategy{{CapacityProvider: "their-nodes", Weight: ptr.To[int32](1)}}
+	expectDenied(t, k8s.Create(t.Context(), svc), "spec.capacityProviderStrategy[0].capacityProvider: Not found")
+}
