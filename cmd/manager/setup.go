@@ -8,6 +8,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/ecs-operator/ecs-operator/controllers"
+	"github.com/ecs-operator/ecs-operator/internal/webhook/pod"
 	"github.com/ecs-operator/ecs-operator/internal/webhook/workload"
 )
 
@@ -25,6 +26,9 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager) error {
 func setupWebhooks(mgr ctrl.Manager) error {
 	if err := workload.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the workload webhooks: %w", err)
+	}
+	if err := pod.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the pod webhooks: %w", err)
 	}
 	return nil
 }
