@@ -158,7 +158,7 @@ func run(opts *options) error {
 		return err
 	}
 	if opts.enableWebhooks {
-		if err := setupWebhooks(mgr); err != nil {
+		if err := setupWebhooks(ctx, mgr); err != nil {
 			return err
 		}
 	} else {

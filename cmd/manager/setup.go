@@ -8,6 +8,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/ecs-operator/ecs-operator/controllers"
+	"github.com/ecs-operator/ecs-operator/internal/webhook/namespace"
 	"github.com/ecs-operator/ecs-operator/internal/webhook/pod"
 	"github.com/ecs-operator/ecs-operator/internal/webhook/workload"
 )
@@ -23,12 +24,15 @@ func setupControllers(ctx context.Context, mgr ctrl.Manager) error {
 
 // setupWebhooks registers the admission webhooks on the manager's webhook server; it is called
 // only when webhooks are enabled.
-func setupWebhooks(mgr ctrl.Manager) error {
+func setupWebhooks(ctx context.Context, mgr ctrl.Manager) error {
 	if err := workload.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the workload webhooks: %w", err)
 	}
 	if err := pod.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the pod webhooks: %w", err)
+	}
+	if err := namespace.SetupWithManager(ctx, mgr); err != nil {
+		return fmt.Errorf("setting up the namespace webhook: %w", err)
 	}
 	return nil
 }
