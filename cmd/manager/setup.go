@@ -28,6 +28,9 @@ func setupWebhooks(ctx context.Context, mgr ctrl.Manager) error {
 	if err := workload.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the workload webhooks: %w", err)
 	}
+	if err := workload.SetupDefaultersWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the workload defaulting webhooks: %w", err)
+	}
 	if err := pod.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the pod webhooks: %w", err)
 	}

@@ -53,17 +53,22 @@ func Scheme() (*runtime.Scheme, error) {
 // Start starts etcd and kube-apiserver and installs the CRDs of config/crd/bases. The binaries
 // come from KUBEBUILDER_ASSETS, or from bin/k8s/<version> of the repository when it is unset.
 func Start() (*Env, error) {
-	return start(false)
+	return start(nil)
 }
 
-// StartWithWebhooks is Start, and also installs the webhook configurations of config/webhook
-// pointing at a local webhook server whose address and certificates are in
+// StartWithWebhooks is Start, and also installs the named webhook configuration files of
+// config/webhook pointing at a local webhook server whose address and certificates are in
 // Environment.WebhookInstallOptions (LocalServingHost, LocalServingPort, LocalServingCertDir).
-func StartWithWebhooks() (*Env, error) {
-	return start(true)
+// A test installs the configurations of the webhooks it serves, so that no request goes to a
+// path its server does not handle.
+func StartWithWebhooks(files ...string) (*Env, error) {
+	if len(files) == 0 {
+		return nil, errors.New("StartWithWebhooks needs the webhook configuration files to install")
+	}
+	return start(files)
 }
 
-func start(webhooks bool) (*Env, error) {
+func start(webhookFiles []string) (*Env, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return nil, err
@@ -91,8 +96,12 @@ func start(webhooks bool) (*Env, error) {
 		ErrorIfCRDPathMissing: true,
 		Scheme:                scheme,
 	}
-	if webhooks {
-		env.WebhookInstallOptions = envtest.WebhookInstallOptions{Paths: []string{filepath.Join(root, "config", "webhook")}}
+	if len(webhookFiles) > 0 {
+		var paths []string
+		for _, f := range webhookFiles {
+			paths = append(paths, filepath.Join(root, "config", "webhook", f))
+		}
+		env.WebhookInstallOptions = envtest.WebhookInstallOptions{Paths: paths}
 	}
 	// KUBEBUILDER_ASSETS wins over BinaryAssetsDirectory inside envtest; point it at the same place.
 	if err := os.Setenv("KUBEBUILDER_ASSETS", assets); err != nil {

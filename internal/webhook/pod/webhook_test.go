@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	env, err := testenv.StartWithWebhooks()
+	env, err := testenv.StartWithWebhooks("pod-webhooks.yaml")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	env, err := testenv.StartWithWebhooks()
+	env, err := testenv.StartWithWebhooks("manifests.yaml")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -53,6 +53,10 @@ func run(m *testing.M) int {
 		return 1
 	}
 	if err := SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := SetupDefaultersWithManager(mgr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -186,4 +190,39 @@ func TestWebhook_TheTenantWallHoldsForTaskDefinitionReferences(t *testing.T) {
 	svc := service(a1.Name, "web", 1)
 	svc.Spec.CapacityProviderStrategy = ecsv1.CapacityProviderStrategy{{CapacityProvider: "their-nodes", Weight: ptr.To[int32](1)}}
 	expectDenied(t, k8s.Create(t.Context(), svc), "spec.capacityProviderStrategy[0].capacityProvider: Not found")
+}
+
+func TestWebhook_DefaultsTheECSWayAndTENANT_IDInEveryRevision(t *testing.T) {
+	c := activeCluster(t, "tenant-d", nil)
+	td := taskDefinition(c.Name)
+	td.Spec.RequiresCompatibilities = []ecsv1.Compatibility{"FARGATE"}
+	td.Spec.CPU, td.Spec.Memory = "256", "512"
+	if err := k8s.Create(t.Context(), td); err != nil {
+		t.Fatal(err)
+	}
+	ctr := td.Spec.ContainerDefinitions[0]
+	if ctr.Essential == nil || !*ctr.Essential || td.Spec.NetworkMode != ecsv1.NetworkModeAwsVpc {
+		t.Fatalf("defaults not applied: essential %v networkMode %q", ctr.Essential, td.Spec.NetworkMode)
+	}
+	if len(ctr.Environment) != 1 || ctr.Environment[0].Name != "TENANT_ID" || ctr.Environment[0].Value != "tenant-d" {
+		t.Fatalf("environment %+v", ctr.Environment)
+	}
+
+	daemon := service(c.Name, "web", 0)
+	daemon.Spec.DesiredCount = nil
+	daemon.Spec.SchedulingStrategy = ecsv1.SchedulingDaemon
+	if err := k8s.Create(t.Context(), daemon); err != nil {
+		t.Fatal(err)
+	}
+	dc := daemon.Spec.DeploymentConfiguration
+	if *dc.MaximumPercent != 100 || *dc.MinimumHealthyPercent != 0 {
+		t.Fatalf("DAEMON deployment configuration %d/%d, want ECS's 100/0", *dc.MaximumPercent, *dc.MinimumHealthyPercent)
+	}
+	replica := service(c.Name, "web", 2)
+	if err := k8s.Create(t.Context(), replica); err != nil {
+		t.Fatal(err)
+	}
+	if dc := replica.Spec.DeploymentConfiguration; *dc.MaximumPercent != 200 || *dc.MinimumHealthyPercent != 100 {
+		t.Fatalf("REPLICA deployment configuration %d/%d, want 200/100", *dc.MaximumPercent, *dc.MinimumHealthyPercent)
+	}
 }
