@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/internal/webhook/lookup"
 )
 
 // Path is the webhook's path; its configuration is config/webhook/namespace-webhook.yaml.
@@ -84,11 +85,7 @@ func (v *Validator) ValidateDelete(ctx context.Context, ns *corev1.Namespace) (a
 		return nil, err
 	}
 	for _, c := range clusters.Items {
-		name := c.Spec.Namespace
-		if name == "" {
-			name = c.Name
-		}
-		if name == ns.Name && c.DeletionTimestamp.IsZero() {
+		if lookup.ClusterNamespace(&c) == ns.Name && c.DeletionTimestamp.IsZero() {
 			return nil, apierrors.NewForbidden(schema.GroupResource{Resource: "namespaces"}, ns.Name,
 				fmt.Errorf("namespace %s holds ECS cluster %s: delete the Cluster, which drains its services and then deletes the namespace", ns.Name, c.Name))
 		}

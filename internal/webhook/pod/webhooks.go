@@ -10,6 +10,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/ecs-operator/ecs-operator/internal/webhook/lookup"
 )
 
 // The Pod webhooks are configured by hand in config/webhook/pod-webhooks.yaml rather than by
@@ -36,7 +38,7 @@ type Defaulter struct{ Reader client.Reader }
 
 // Default mutates a Pod being created.
 func (d *Defaulter) Default(ctx context.Context, pod *corev1.Pod) error {
-	cluster, err := clusterOfNamespace(ctx, d.Reader, namespaceOf(ctx, pod))
+	cluster, err := lookup.ClusterOfNamespace(ctx, d.Reader, namespaceOf(ctx, pod))
 	if err != nil || cluster == nil {
 		return err
 	}
@@ -64,7 +66,7 @@ func (v *Validator) ValidateDelete(context.Context, *corev1.Pod) (admission.Warn
 }
 
 func (v *Validator) validate(ctx context.Context, pod *corev1.Pod) error {
-	cluster, err := clusterOfNamespace(ctx, v.Reader, namespaceOf(ctx, pod))
+	cluster, err := lookup.ClusterOfNamespace(ctx, v.Reader, namespaceOf(ctx, pod))
 	if err != nil || cluster == nil {
 		return err
 	}

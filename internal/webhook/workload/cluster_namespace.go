@@ -8,32 +8,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/internal/webhook/lookup"
 )
-
-// clusterOfNamespace finds the Cluster whose workloads live in namespace; nil when none does.
-// Clusters are few, so the cached list is scanned rather than indexed.
-func clusterOfNamespace(ctx context.Context, r client.Reader, namespace string) (*ecsv1.Cluster, error) {
-	list := &ecsv1.ClusterList{}
-	if err := r.List(ctx, list); err != nil {
-		return nil, fmt.Errorf("listing clusters: %w", err)
-	}
-	for i := range list.Items {
-		c := &list.Items[i]
-		ns := c.Spec.Namespace
-		if ns == "" {
-			ns = c.Name
-		}
-		if ns == namespace {
-			return c, nil
-		}
-	}
-	return nil, nil
-}
 
 // validateClusterNamespace admits ECS workloads only in the namespace of an ACTIVE or
 // PROVISIONING Cluster, and returns that Cluster.
 func validateClusterNamespace(ctx context.Context, r client.Reader, namespace string) (*ecsv1.Cluster, *field.Error, error) {
-	cluster, err := clusterOfNamespace(ctx, r, namespace)
+	cluster, err := lookup.ClusterOfNamespace(ctx, r, namespace)
 	if err != nil {
 		return nil, nil, err
 	}

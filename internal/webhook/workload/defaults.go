@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/internal/webhook/lookup"
 )
 
 // +kubebuilder:webhook:path=/mutate-ecs-operator-dev-v1alpha1-taskdefinition,mutating=true,failurePolicy=fail,sideEffects=None,timeoutSeconds=3,groups=ecs.operator.dev,resources=taskdefinitions,verbs=create;update,versions=v1alpha1,name=mtaskdefinition.ecs.operator.dev,admissionReviewVersions=v1
@@ -30,7 +31,7 @@ type TaskDefinitionDefaulter struct{ Reader client.Reader }
 // Default mutates a TaskDefinition being written.
 func (d *TaskDefinitionDefaulter) Default(ctx context.Context, td *ecsv1.TaskDefinition) error {
 	DefaultTaskDefinitionSpec(&td.Spec)
-	cluster, err := clusterOfNamespace(ctx, d.Reader, td.Namespace)
+	cluster, err := lookup.ClusterOfNamespace(ctx, d.Reader, td.Namespace)
 	if err != nil || cluster == nil {
 		return err
 	}

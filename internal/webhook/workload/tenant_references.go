@@ -9,6 +9,7 @@ import (
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/internal/ecs"
+	"github.com/ecs-operator/ecs-operator/internal/webhook/lookup"
 )
 
 // validateTaskDefinitionReference lets a Service or Task use a task definition of another
@@ -19,10 +20,10 @@ func validateTaskDefinitionReference(ctx context.Context, r client.Reader, clust
 	if err != nil {
 		return field.Invalid(path, reference, err.Error()), nil
 	}
-	if ref.Namespace == "" || ref.Namespace == cluster.Status.Namespace || ref.Namespace == clusterNS(cluster) {
+	if ref.Namespace == "" || ref.Namespace == cluster.Status.Namespace || ref.Namespace == lookup.ClusterNamespace(cluster) {
 		return nil, nil
 	}
-	other, err := clusterOfNamespace(ctx, r, ref.Namespace)
+	other, err := lookup.ClusterOfNamespace(ctx, r, ref.Namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -30,13 +31,6 @@ func validateTaskDefinitionReference(ctx context.Context, r client.Reader, clust
 		return field.Forbidden(path, fmt.Sprintf("namespace %q belongs to another tenant: a task definition can only be used from clusters of tenant %s", ref.Namespace, cluster.Spec.Tenant)), nil
 	}
 	return nil, nil
-}
-
-func clusterNS(c *ecsv1.Cluster) string {
-	if c.Spec.Namespace != "" {
-		return c.Spec.Namespace
-	}
-	return c.Name
 }
 
 // validateCapacityProviders lets a Service or Task name only its own Cluster's capacity
