@@ -8,6 +8,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/ecs-operator/ecs-operator/controllers"
+	"github.com/ecs-operator/ecs-operator/internal/webhook/cluster"
 	"github.com/ecs-operator/ecs-operator/internal/webhook/namespace"
 	"github.com/ecs-operator/ecs-operator/internal/webhook/pod"
 	"github.com/ecs-operator/ecs-operator/internal/webhook/workload"
@@ -30,6 +31,9 @@ func setupWebhooks(ctx context.Context, mgr ctrl.Manager) error {
 	}
 	if err := workload.SetupDefaultersWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the workload defaulting webhooks: %w", err)
+	}
+	if err := cluster.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the cluster webhook: %w", err)
 	}
 	if err := pod.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the pod webhooks: %w", err)

@@ -21,6 +21,7 @@ import (
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/internal/testenv"
+	"github.com/ecs-operator/ecs-operator/internal/webhook/cluster"
 )
 
 // These tests run the webhook server in a manager and send objects through a real
@@ -60,6 +61,11 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	// manifests.yaml also routes Clusters to this server.
+	if err := cluster.SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = mgr.Start(ctx) }()
@@ -88,7 +94,11 @@ var seq int
 func activeCluster(t *testing.T, tenant string, quota *ecsv1.ClusterQuota) *ecsv1.Cluster {
 	t.Helper()
 	seq++
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d-%d", tenant, seq, time.Now().UnixNano()%100000)}}
+	name := fmt.Sprintf("%s-%d-%d", tenant, seq, time.Now().UnixNano()%100000)
+	// Labelled as the Cluster controller labels its namespace, so the Cluster webhook lets the
+	// Cluster have it.
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name,
+		Labels: map[string]string{ecsv1.LabelCluster: name, ecsv1.LabelTenant: tenant}}}
 	if err := k8s.Create(t.Context(), ns); err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +150,7 @@ func TestWebhook_ECSWorkloadsOnlyInClusterNamespaces(t *testing.T) {
 	err := k8s.Create(t.Context(), taskDefinition(plain.Name))
 	expectDenied(t, err, fmt.Sprintf("metadata.namespace: Forbidden: namespace %q is not an ECS cluster namespace", plain.Name))
 
-	c := activeCluster(t, "tenant-a", nil)
+	c := activeCluster(t, "tenant-ns", nil)
 	if err := k8s.Create(t.Context(), taskDefinition(c.Name)); err != nil {
 		t.Fatalf("a task definition in an ACTIVE cluster's namespace was refused: %v", err)
 	}
@@ -150,7 +160,7 @@ func TestWebhook_ECSWorkloadsOnlyInClusterNamespaces(t *testing.T) {
 }
 
 func TestWebhook_TaskDefinitionRulesCELCannotSay(t *testing.T) {
-	c := activeCluster(t, "tenant-a", nil)
+	c := activeCluster(t, "tenant-td", nil)
 	td := taskDefinition(c.Name)
 	td.Spec.RequiresCompatibilities = []ecsv1.Compatibility{"FARGATE"}
 	td.Spec.NetworkMode = ecsv1.NetworkModeAwsVpc
@@ -159,7 +169,7 @@ func TestWebhook_TaskDefinitionRulesCELCannotSay(t *testing.T) {
 }
 
 func TestWebhook_DesiredCountWithinMaxTasksPerService(t *testing.T) {
-	c := activeCluster(t, "tenant-a", &ecsv1.ClusterQuota{MaxTasksPerService: ptr.To[int32](10)})
+	c := activeCluster(t, "tenant-dc", &ecsv1.ClusterQuota{MaxTasksPerService: ptr.To[int32](10)})
 	if err := k8s.Create(t.Context(), service(c.Name, "web", 10)); err != nil {
 		t.Fatalf("desiredCount at the cap was refused: %v", err)
 	}
@@ -167,14 +177,14 @@ func TestWebhook_DesiredCountWithinMaxTasksPerService(t *testing.T) {
 }
 
 func TestWebhook_MaxServicesAndMaxTasks(t *testing.T) {
-	c := activeCluster(t, "tenant-a", &ecsv1.ClusterQuota{MaxServices: ptr.To[int32](1), MaxTasks: ptr.To[int32](5)})
+	c := activeCluster(t, "tenant-q", &ecsv1.ClusterQuota{MaxServices: ptr.To[int32](1), MaxTasks: ptr.To[int32](5)})
 	if err := k8s.Create(t.Context(), service(c.Name, "web", 3)); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
 	expectDenied(t, k8s.Create(t.Context(), service(c.Name, "web", 1)), "already has 1 services, its maxServices")
 
-	c2 := activeCluster(t, "tenant-a", &ecsv1.ClusterQuota{MaxTasks: ptr.To[int32](5)})
+	c2 := activeCluster(t, "tenant-q", &ecsv1.ClusterQuota{MaxTasks: ptr.To[int32](5)})
 	expectDenied(t, k8s.Create(t.Context(), service(c2.Name, "web", 6)), "more than its maxTasks of 5")
 }
 
