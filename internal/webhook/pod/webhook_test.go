@@ -2,12 +2,9 @@ package pod
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
-	"net"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +14,6 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/internal/testenv"
@@ -26,9 +21,8 @@ import (
 
 // The Pod webhooks run in a manager behind a real kube-apiserver configured from config/webhook.
 var (
-	k8s        client.Client
-	stopServer context.CancelFunc
-	serverAddr string
+	k8s    client.Client
+	server *testenv.WebhookServer
 )
 
 func TestMain(m *testing.M) {
@@ -43,41 +37,13 @@ func run(m *testing.M) int {
 	}
 	defer func() { _ = env.Stop() }()
 	k8s = env.Client
-	opts := env.Environment.WebhookInstallOptions
-	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
-		Scheme: env.Scheme, Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0",
-		WebhookServer: webhook.NewServer(webhook.Options{Host: opts.LocalServingHost, Port: opts.LocalServingPort, CertDir: opts.LocalServingCertDir}),
-	})
+	server, err = env.ServeWebhooks(func(_ context.Context, mgr ctrl.Manager) error { return SetupWithManager(mgr) })
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if err := SetupWithManager(mgr); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stopServer = cancel
-	defer cancel()
-	go func() { _ = mgr.Start(ctx) }()
-	serverAddr = net.JoinHostPort(opts.LocalServingHost, strconv.Itoa(opts.LocalServingPort))
-	for deadline := time.Now().Add(20 * time.Second); !serving(); {
-		if time.Now().After(deadline) {
-			fmt.Fprintln(os.Stderr, "webhook server did not start")
-			return 1
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	defer server.Stop()
 	return m.Run()
-}
-
-func serving() bool {
-	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", serverAddr, &tls.Config{InsecureSkipVerify: true}) //nolint:gosec // probing a local test server
-	if err != nil {
-		return false
-	}
-	_ = conn.Close()
-	return true
 }
 
 var seq int
@@ -217,8 +183,8 @@ func TestPodWebhook_NamespacesThatAreNotClustersAreNotTouched(t *testing.T) {
 // refused (fail closed) while kube-system and other namespaces go on.
 func TestPodWebhook_ZZ_WithTheWebhookAwayTenantPodsAreRefusedAndKubeSystemIsNot(t *testing.T) {
 	c := tenantNamespace(t, "tenant-z", "")
-	stopServer()
-	for deadline := time.Now().Add(20 * time.Second); serving(); {
+	server.Stop()
+	for deadline := time.Now().Add(20 * time.Second); server.Serving(); {
 		if time.Now().After(deadline) {
 			t.Fatal("the webhook server did not stop")
 		}
