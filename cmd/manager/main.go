@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -43,6 +44,7 @@ type options struct {
 	enableHTTP2    bool
 	// enableWebhooks is false when ENABLE_WEBHOOKS=false.
 	enableWebhooks bool
+	certs          certOptions
 	zap            zap.Options
 }
 
@@ -79,6 +81,7 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 	fs.BoolVar(&opts.enableHTTP2, "enable-http2", false,
 		"Serve HTTP/2 on the metrics and webhook servers; off by default because of the HTTP/2 "+
 			"Stream Cancellation and Rapid Reset vulnerabilities (CVE-2023-44487, CVE-2023-39325).")
+	opts.certs.bindFlags(fs)
 	opts.zap.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -141,12 +144,16 @@ func run(opts *options) error {
 		// at once instead of making the next leader wait for it to expire.
 		LeaderElectionReleaseOnCancel: true,
 	}
+	certDir := opts.webhookCertDir
+	if certDir == "" {
+		certDir = defaultCertDir
+	}
+	var webhookServer webhook.Server
 	if opts.enableWebhooks {
-		mgrOpts.WebhookServer = webhook.NewServer(webhook.Options{
-			Port:    opts.webhookPort,
-			CertDir: opts.webhookCertDir,
-			TLSOpts: tlsOpts,
-		})
+		// The server is given to the manager but only runs once a webhook registers on it,
+		// which serveWebhooks does when the certificate exists.
+		webhookServer = webhook.NewServer(webhook.Options{Port: opts.webhookPort, CertDir: certDir, TLSOpts: tlsOpts})
+		mgrOpts.WebhookServer = webhookServer
 	}
 
 	mgr, err := ctrl.NewManager(cfg, mgrOpts)
@@ -158,13 +165,13 @@ func run(opts *options) error {
 		return err
 	}
 	if opts.enableWebhooks {
-		if err := setupWebhooks(ctx, mgr); err != nil {
+		if err := serveWebhooks(ctx, mgr, webhookServer, certDir, opts.certs); err != nil {
 			return err
 		}
 	} else {
 		setupLog.Info("webhooks are disabled (ENABLE_WEBHOOKS=false)")
 	}
-	if err := setupProbes(mgr, opts.enableWebhooks); err != nil {
+	if err := setupProbes(mgr); err != nil {
 		return err
 	}
 
@@ -177,19 +184,17 @@ func run(opts *options) error {
 	return nil
 }
 
-// setupProbes serves /healthz and /readyz; /readyz also waits for the webhook server when
-// webhooks are enabled, so that no replica is sent admission requests it cannot serve yet.
-func setupProbes(mgr ctrl.Manager, webhooks bool) error {
+// setupProbes serves /healthz and /readyz (serveWebhooks adds the webhook server's readiness,
+// so that no replica is sent admission requests it cannot serve yet).
+func setupProbes(mgr ctrl.Manager) error {
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("adding the health check: %w", err)
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return fmt.Errorf("adding the ready check: %w", err)
 	}
-	if webhooks {
-		if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
-			return fmt.Errorf("adding the webhook ready check: %w", err)
-		}
-	}
 	return nil
 }
+
+// defaultCertDir is controller-runtime's default webhook certificate directory.
+var defaultCertDir = filepath.Join(os.TempDir(), "k8s-webhook-server", "serving-certs")

@@ -23,6 +23,10 @@ func TestParseOptions_FlagsUsersExpect(t *testing.T) {
 			check: func(o *options) bool {
 				return o.metricsAddr == "0" && o.probeAddr == ":9000" && o.leaderElect && o.secureMetrics
 			}},
+		{name: "certificates are rotated in-process unless cert-manager provides them",
+			check: func(o *options) bool { return o.certs.rotate && o.certs.namespace() == "ecs-operator-system" }},
+		{name: "--cert-rotation=false uses a mounted certificate", args: []string{"--cert-rotation=false", "--webhook-service-namespace=ops"},
+			check: func(o *options) bool { return !o.certs.rotate && o.certs.namespace() == "ops" }},
 		{name: "ENABLE_WEBHOOKS=false turns the webhook server off", env: "false",
 			check: func(o *options) bool { return !o.enableWebhooks }},
 		{name: "ENABLE_WEBHOOKS that is no boolean is an error", env: "maybe", wantErr: `ENABLE_WEBHOOKS="maybe" is not a boolean`},

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"sync/atomic"
+
+	"github.com/open-policy-agent/cert-controller/pkg/rotator"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+)
+
+// The webhook configurations whose CA bundle the rotator injects; config/default's namePrefix
+// "ecs-operator-" makes these names from config/webhook's.
+var webhookConfigurations = []rotator.WebhookInfo{
+	{Name: "ecs-operator-validating-webhook-configuration", Type: rotator.Validating},
+	{Name: "ecs-operator-mutating-webhook-configuration", Type: rotator.Mutating},
+	{Name: "ecs-operator-pod-validating-webhook-configuration", Type: rotator.Validating},
+	{Name: "ecs-operator-pod-mutating-webhook-configuration", Type: rotator.Mutating},
+	{Name: "ecs-operator-namespace-validating-webhook-configuration", Type: rotator.Validating},
+}
+
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations;mutatingwebhookconfigurations,verbs=get;list;watch;update;patch
+
+// certOptions say where the webhook server's certificate comes from.
+type certOptions struct {
+	// rotate makes and rotates the certificate in-process (cert-controller) and injects its CA
+	// into the webhook configurations; false means cert-manager (or anyone) mounts it in the
+	// certificate directory and injects the CA.
+	rotate           bool
+	secretName       string
+	serviceName      string
+	serviceNamespace string
+}
+
+func (c *certOptions) bindFlags(fs *flag.FlagSet) {
+	fs.BoolVar(&c.rotate, "cert-rotation", true,
+		"Make and rotate the webhook server's certificate in-process and inject its CA into the webhook configurations. "+
+			"Set to false to use a certificate that cert-manager mounts in --webhook-cert-dir.")
+	fs.StringVar(&c.secretName, "webhook-secret-name", "ecs-operator-webhook-server-cert",
+		"Secret, in the manager's namespace, that holds the rotated webhook certificate.")
+	fs.StringVar(&c.serviceName, "webhook-service-name", "ecs-operator-webhook-service",
+		"Service in front of the webhook server, named in the certificate.")
+	fs.StringVar(&c.serviceNamespace, "webhook-service-namespace", "",
+		"Namespace of the manager and its webhook Service (default: $POD_NAMESPACE, else ecs-operator-system).")
+}
+
+func (c *certOptions) namespace() string {
+	if c.serviceNamespace != "" {
+		return c.serviceNamespace
+	}
+	if ns := os.Getenv("POD_NAMESPACE"); ns != "" {
+		return ns
+	}
+	return "ecs-operator-system"
+}
+
+// serveWebhooks registers the webhooks once the certificate exists, so that the webhook server
+// never starts without one: with rotation it waits for the rotator, without it the certificate
+// is mounted from the start. /readyz fails until the server serves.
+func serveWebhooks(ctx context.Context, mgr ctrl.Manager, server webhook.Server, certDir string, c certOptions) error {
+	var serving atomic.Bool
+	check := func(req *http.Request) error {
+		if !serving.Load() {
+			return errors.New("the webhook server is waiting for its certificate")
+		}
+		return server.StartedChecker()(req)
+	}
+	if err := mgr.AddReadyzCheck("webhook", healthz.Checker(check)); err != nil {
+		return fmt.Errorf("adding the webhook ready check: %w", err)
+	}
+	register := func() error {
+		if err := setupWebhooks(ctx, mgr); err != nil {
+			return err
+		}
+		serving.Store(true)
+		return nil
+	}
+	if !c.rotate {
+		return register()
+	}
+	ready := make(chan struct{})
+	ns := c.namespace()
+	if err := rotator.AddRotator(mgr, &rotator.CertRotator{
+		SecretKey:      types.NamespacedName{Namespace: ns, Name: c.secretName},
+		CertDir:        certDir,
+		CAName:         "ecs-operator-ca",
+		CAOrganization: "ecs-operator",
+		DNSName:        fmt.Sprintf("%s.%s.svc", c.serviceName, ns),
+		ExtraDNSNames:  []string{fmt.Sprintf("%s.%s.svc.cluster.local", c.serviceName, ns)},
+		IsReady:        ready,
+		Webhooks:       webhookConfigurations,
+		FieldOwner:     "ecs-operator",
+	}); err != nil {
+		return fmt.Errorf("adding the certificate rotator: %w", err)
+	}
+	go func() {
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return
+		}
+		setupLog.Info("webhook certificate ready; serving webhooks")
+		if err := register(); err != nil {
+			setupLog.Error(err, "registering the webhooks")
+			os.Exit(1)
+		}
+	}()
+	return nil
+}
