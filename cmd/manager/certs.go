@@ -7,11 +7,17 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync/atomic"
+	"time"
 
 	"github.com/open-policy-agent/cert-controller/pkg/rotator"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 )
@@ -87,6 +93,9 @@ func serveWebhooks(ctx context.Context, mgr ctrl.Manager, server webhook.Server,
 	}
 	ready := make(chan struct{})
 	ns := c.namespace()
+	if err := ensureSecret(ctx, mgr, types.NamespacedName{Namespace: ns, Name: c.secretName}); err != nil {
+		return err
+	}
 	if err := rotator.AddRotator(mgr, &rotator.CertRotator{
 		SecretKey:      types.NamespacedName{Namespace: ns, Name: c.secretName},
 		CertDir:        certDir,
@@ -100,6 +109,7 @@ func serveWebhooks(ctx context.Context, mgr ctrl.Manager, server webhook.Server,
 	}); err != nil {
 		return fmt.Errorf("adding the certificate rotator: %w", err)
 	}
+	go syncCertFiles(ctx, mgr.GetAPIReader(), types.NamespacedName{Namespace: ns, Name: c.secretName}, certDir)
 	go func() {
 		select {
 		case <-ready:
@@ -112,5 +122,56 @@ func serveWebhooks(ctx context.Context, mgr ctrl.Manager, server webhook.Server,
 			os.Exit(1)
 		}
 	}()
+	return nil
+}
+
+// ensureSecret creates the (empty) Secret the rotator fills, which it expects to exist.
+func ensureSecret(ctx context.Context, mgr ctrl.Manager, key types.NamespacedName) error {
+	secret := &corev1.Secret{}
+	err := mgr.GetAPIReader().Get(ctx, key, secret)
+	switch {
+	case err == nil:
+		return nil
+	case !apierrors.IsNotFound(err):
+		return fmt.Errorf("reading the webhook certificate secret %s: %w", key, err)
+	}
+	secret = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name,
+		Labels: map[string]string{"app.kubernetes.io/managed-by": "ecs-operator"}}}
+	if err := mgr.GetClient().Create(ctx, secret); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating the webhook certificate secret %s: %w", key, err)
+	}
+	return nil
+}
+
+// syncCertFiles writes the rotated certificate from its Secret into the certificate directory.
+// In a cluster the Secret is mounted there (config/manager) and the kubelet keeps it current,
+// the directory is read-only, and this writes nothing; a manager run outside the cluster
+// (make run) has no kubelet to do it.
+func syncCertFiles(ctx context.Context, reader client.Reader, key types.NamespacedName, dir string) {
+	var last string
+	for {
+		secret := &corev1.Secret{}
+		if err := reader.Get(ctx, key, secret); err == nil && len(secret.Data["tls.crt"]) > 0 {
+			if current := string(secret.Data["tls.crt"]); current != last && writeCertFiles(dir, secret.Data) == nil {
+				last = current
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second):
+		}
+	}
+}
+
+func writeCertFiles(dir string, data map[string][]byte) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for _, name := range []string{"ca.crt", "tls.key", "tls.crt"} {
+		if err := os.WriteFile(filepath.Join(dir, name), data[name], 0o600); err != nil {
+			return err
+		}
+	}
 	return nil
 }
