@@ -29,6 +29,7 @@ func CacheOptions() cache.Options {
 		&corev1.ResourceQuota{}:                  managed,
 		&corev1.LimitRange{}:                     managed,
 		&networkingv1.NetworkPolicy{}:            managed,
+		&networkingv1.Ingress{}:                  managed,
 		&rbacv1.Role{}:                           managed,
 		&rbacv1.RoleBinding{}:                    managed,
 		&appsv1.ControllerRevision{}:             managed,

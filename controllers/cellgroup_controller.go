@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,6 +16,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 )
@@ -106,6 +109,16 @@ func (r *CellGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		if err := r.removeTenant(ctx, cg, c); err != nil {
 			return ctrl.Result{}, err
 		}
+	}
+
+	managed := map[string]*ecsv1.Cluster{}
+	for name := range wanted {
+		if c := all[name]; c != nil && r.mayManage(cg, c) {
+			managed[name] = c
+		}
+	}
+	if err := r.applyIngresses(ctx, cg, managed); err != nil {
+		return ctrl.Result{}, err
 	}
 
 	cg.Status.Clusters = nil
@@ -213,9 +226,19 @@ func (r *CellGroupReconciler) release(ctx context.Context, cg *ecsv1.CellGroup, 
 
 // SetupWithManager watches CellGroups and their Clusters.
 func (r *CellGroupReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	// A Service that declares a load balancer changes its group's Ingress.
+	groupOfService := handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+		cluster, err := clusterForNamespace(ctx, r.Client, o.GetNamespace())
+		if err != nil || cluster == nil || cluster.Spec.CellGroup == "" {
+			return nil
+		}
+		return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: cluster.Spec.CellGroup}}}
+	})
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&ecsv1.CellGroup{}).
 		Owns(&ecsv1.Cluster{}).
+		Owns(&networkingv1.Ingress{}).
+		Watches(&ecsv1.Service{}, groupOfService).
 		Named("cellgroup").
 		Complete(r)
 }

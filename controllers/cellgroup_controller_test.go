@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
@@ -118,4 +120,33 @@ func TestCellGroup_MaxClustersPerTenantHolds(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func TestCellGroup_OneEntryPointRoutesEachTenantPath(t *testing.T) {
+	cg := newCellGroup(t, "shop")
+	cg.Spec.Ingress = &ecsv1.CellGroupIngress{Host: "apps.example.com", Annotations: map[string]string{"alb.ingress.kubernetes.io/scheme": "internet-facing"}}
+	mustCreate(t, cg)
+	cellGroupStatus(t, cg, func(st ecsv1.CellGroupStatus) error {
+		if !isReady(st.Conditions) {
+			return fmt.Errorf("not ready: %+v", st.Conditions)
+		}
+		return nil
+	})
+	ns := tenantClusterName(cg, "shop")
+	mustCreate(t, newTaskDefinition(ns, "web", "nginx"))
+	svc := newService(ns, "web", "web", 1)
+	svc.Spec.LoadBalancers = []ecsv1.LoadBalancer{{TargetGroupArn: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/web/1", ContainerName: "web", ContainerPort: ptr.To[int32](8080)}}
+	mustCreate(t, svc)
+	ing := &networkingv1.Ingress{}
+	eventually(t, "the tenant's Ingress", func() error {
+		return k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: ingressName(cg)}, ing)
+	})
+	if ing.Annotations[albGroupAnnotation] != cg.Name || ing.Annotations["alb.ingress.kubernetes.io/scheme"] != "internet-facing" || *ing.Spec.IngressClassName != "alb" {
+		t.Fatalf("ingress meta %v class %v", ing.Annotations, ing.Spec.IngressClassName)
+	}
+	rule := ing.Spec.Rules[0]
+	last := rule.HTTP.Paths[len(rule.HTTP.Paths)-1]
+	if rule.Host != "apps.example.com" || last.Path != "/shop/" || last.Backend.Service.Name != "web-8080" || last.Backend.Service.Port.Number != 8080 {
+		t.Fatalf("rule %+v", rule)
+	}
 }

@@ -188,10 +188,7 @@ func desiredPortServices(svc *ecsv1.Service, td *ecsv1.TaskDefinitionSpec) []*co
 	var out []*corev1.Service
 	for _, p := range ports {
 		mapping := findPortMapping(td, func(pm ecsv1.PortMapping) bool { return pm.ContainerPort != nil && *pm.ContainerPort == p })
-		meta := childMeta(svc, fmt.Sprintf("%s-%d", svc.Name, p))
-		if len(validation.IsDNS1035Label(meta.Name)) > 0 {
-			meta.Name = fmt.Sprintf("ecs-%s-%d", labelValue(svc.Name), p)
-		}
+		meta := childMeta(svc, portServiceName(svc, p))
 		meta.Annotations = targets[p].annotations
 		out = append(out, &corev1.Service{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
@@ -257,6 +254,15 @@ func desiredServiceConnectServices(svc *ecsv1.Service, td *ecsv1.TaskDefinitionS
 		}
 	}
 	return out, problems
+}
+
+// portServiceName names the Kubernetes Service of one container port of an ECS Service.
+func portServiceName(svc *ecsv1.Service, port int32) string {
+	name := fmt.Sprintf("%s-%d", svc.Name, port)
+	if len(validation.IsDNS1035Label(name)) > 0 {
+		name = fmt.Sprintf("ecs-%s-%d", labelValue(svc.Name), port)
+	}
+	return name
 }
 
 func servicePort(mapping *ecsv1.PortMapping, port, targetPort int32) corev1.ServicePort {

@@ -84,6 +84,32 @@ type CellGroupSpec struct {
 	// clusterTemplate holds the Cluster fields the group's Clusters inherit.
 	// +optional
 	ClusterTemplate ClusterSettings `json:"clusterTemplate,omitempty"`
+
+	// ingress is the group's one entry point: like one load balancer per infra group with a
+	// rule per tenant, every tenant Service that declares a load balancer is reachable at
+	// /<tenant>/ behind one load balancer shared by the group.
+	// +optional
+	Ingress *CellGroupIngress `json:"ingress,omitempty"`
+}
+
+// CellGroupIngress configures the group's shared entry point.
+type CellGroupIngress struct {
+	// className is the IngressClass of the tenants' Ingresses (default alb, the AWS Load
+	// Balancer Controller, whose IngressGroup merges them into one load balancer).
+	// +optional
+	// +kubebuilder:default=alb
+	// +kubebuilder:validation:MaxLength=253
+	ClassName string `json:"className,omitempty"`
+
+	// host is the host name the group answers on; empty answers on any.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Host string `json:"host,omitempty"`
+
+	// annotations are added to every tenant Ingress (scheme, certificates, ...).
+	// +optional
+	// +kubebuilder:validation:MaxProperties=32
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // CellGroupCluster is one Cluster of a CellGroup.

@@ -1,0 +1,139 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+)
+
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;update;patch;delete
+
+// albGroupAnnotation merges Ingresses of one group into one AWS load balancer.
+const albGroupAnnotation = "alb.ingress.kubernetes.io/group.name"
+
+// ingressName is the name of a CellGroup's Ingress in each tenant namespace.
+func ingressName(cg *ecsv1.CellGroup) string {
+	return "ecs-entry-" + labelValue(cg.Name)
+}
+
+// loadBalancedTarget is a tenant Service that declares a load balancer, by the Kubernetes
+// Service of its first load-balanced port.
+type loadBalancedTarget struct {
+	Service string // ECS Service name
+	Backend string // Kubernetes Service name
+	Port    int32
+}
+
+// desiredTenantIngress routes /<tenant>/ to the tenant's first load-balanced Service (by name)
+// and /<tenant>/<service>/ to each of them, in the tenant's namespace: one Ingress per tenant,
+// merged into the group's one load balancer by the ALB IngressGroup annotation, the way one
+// ALB per infra group has a listener rule per tenant. Nil without targets.
+func desiredTenantIngress(cg *ecsv1.CellGroup, cluster *ecsv1.Cluster, targets []loadBalancedTarget) *networkingv1.Ingress {
+	if cg.Spec.Ingress == nil || len(targets) == 0 {
+		return nil
+	}
+	sort.Slice(targets, func(i, j int) bool { return targets[i].Service < targets[j].Service })
+	prefix := networkingv1.PathTypePrefix
+	path := func(p string, t loadBalancedTarget) networkingv1.HTTPIngressPath {
+		return networkingv1.HTTPIngressPath{Path: p, PathType: &prefix, Backend: networkingv1.IngressBackend{
+			Service: &networkingv1.IngressServiceBackend{Name: t.Backend, Port: networkingv1.ServiceBackendPort{Number: t.Port}}}}
+	}
+	tenant := string(cluster.Spec.Tenant)
+	paths := []networkingv1.HTTPIngressPath{}
+	for _, t := range targets {
+		paths = append(paths, path(fmt.Sprintf("/%s/%s/", tenant, t.Service), t))
+	}
+	paths = append(paths, path("/"+tenant+"/", targets[0]))
+	annotations := map[string]string{}
+	for k, v := range cg.Spec.Ingress.Annotations {
+		annotations[k] = v
+	}
+	class := cg.Spec.Ingress.ClassName
+	if class == "" {
+		class = "alb"
+	}
+	if class == "alb" {
+		annotations[albGroupAnnotation] = labelValue(cg.Name)
+		if _, ok := annotations["alb.ingress.kubernetes.io/target-type"]; !ok {
+			annotations["alb.ingress.kubernetes.io/target-type"] = "ip"
+		}
+	}
+	return &networkingv1.Ingress{
+		TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name: ingressName(cg), Namespace: clusterNamespace(cluster), Annotations: annotations,
+			Labels:          clusterLabels(cluster),
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(cg, ecsv1.GroupVersion.WithKind("CellGroup"))},
+		},
+		Spec: networkingv1.IngressSpec{
+			IngressClassName: &class,
+			Rules: []networkingv1.IngressRule{{Host: cg.Spec.Ingress.Host, IngressRuleValue: networkingv1.IngressRuleValue{
+				HTTP: &networkingv1.HTTPIngressRuleValue{Paths: paths}}}},
+		},
+	}
+}
+
+// loadBalancedTargets lists the Services of a tenant namespace that declare a load balancer.
+func loadBalancedTargets(ctx context.Context, c client.Reader, namespace string) ([]loadBalancedTarget, error) {
+	services := &ecsv1.ServiceList{}
+	if err := c.List(ctx, services, client.InNamespace(namespace)); err != nil {
+		return nil, fmt.Errorf("listing services of %s: %w", namespace, err)
+	}
+	var out []loadBalancedTarget
+	for i := range services.Items {
+		svc := &services.Items[i]
+		if !svc.DeletionTimestamp.IsZero() {
+			continue
+		}
+		for _, lb := range svc.Spec.LoadBalancers {
+			if lb.ContainerPort != nil {
+				out = append(out, loadBalancedTarget{Service: svc.Name, Backend: portServiceName(svc, *lb.ContainerPort), Port: *lb.ContainerPort})
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// applyIngresses writes (or removes) the group's Ingress in each of its tenants' namespaces.
+func (r *CellGroupReconciler) applyIngresses(ctx context.Context, cg *ecsv1.CellGroup, clusters map[string]*ecsv1.Cluster) error {
+	for _, cluster := range clusters {
+		if cluster.Status.Status != ecsv1.ClusterActive {
+			continue
+		}
+		targets, err := loadBalancedTargets(ctx, r.Client, clusterNamespace(cluster))
+		if err != nil {
+			return err
+		}
+		current := &networkingv1.Ingress{}
+		key := client.ObjectKey{Namespace: clusterNamespace(cluster), Name: ingressName(cg)}
+		var cur client.Object
+		switch err := r.Get(ctx, key, current); {
+		case err == nil:
+			cur = current
+		case client.IgnoreNotFound(err) != nil:
+			return err
+		}
+		desired := desiredTenantIngress(cg, cluster, targets)
+		if desired == nil {
+			if cur != nil {
+				if owner := metav1.GetControllerOf(current); owner != nil && owner.UID == cg.UID {
+					if err := r.Delete(ctx, current); client.IgnoreNotFound(err) != nil {
+						return err
+					}
+				}
+			}
+			continue
+		}
+		if err := apply(ctx, r.Client, r.Scheme, desired, cur); err != nil {
+			return err
+		}
+	}
+	return nil
+}
