@@ -108,6 +108,13 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		}
 		return ctrl.Result{}, err
 	}
+	if err := r.applyNodePools(ctx, cluster); err != nil {
+		if problem := ownershipProblem(err); problem != "" {
+			r.fail(cluster, problem)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
 
 	if cluster.Status.Status != ecsv1.ClusterActive {
 		r.Recorder.Eventf(cluster, nil, corev1.EventTypeNormal, "ClusterActive", "Provision", "Cluster %s is ACTIVE in namespace %s", cluster.Name, ns)

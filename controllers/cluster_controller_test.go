@@ -8,7 +8,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -138,5 +143,47 @@ func TestCluster_DeletionDrainsServicesBeforeTheNamespace(t *testing.T) {
 	})
 	if err := get(t, svc); err == nil {
 		t.Fatal("the service still exists after the namespace deletion began")
+	}
+}
+
+// nodePoolCRD is a minimal stand-in for Karpenter's NodePool CRD, enough for the API server to
+// serve the kind.
+func nodePoolCRD() *apiextensionsv1.CustomResourceDefinition {
+	preserve := true
+	return &apiextensionsv1.CustomResourceDefinition{
+		ObjectMeta: metav1.ObjectMeta{Name: "nodepools.karpenter.sh"},
+		Spec: apiextensionsv1.CustomResourceDefinitionSpec{
+			Group: "karpenter.sh", Scope: apiextensionsv1.ClusterScoped,
+			Names: apiextensionsv1.CustomResourceDefinitionNames{Plural: "nodepools", Singular: "nodepool", Kind: "NodePool", ListKind: "NodePoolList"},
+			Versions: []apiextensionsv1.CustomResourceDefinitionVersion{{Name: "v1", Served: true, Storage: true,
+				Schema: &apiextensionsv1.CustomResourceValidation{OpenAPIV3Schema: &apiextensionsv1.JSONSchemaProps{
+					Type: "object", XPreserveUnknownFields: &preserve}}}},
+		},
+	}
+}
+
+func TestCluster_KarpenterNodePoolsDedicateNodesToTheTenant(t *testing.T) {
+	if err := k8s.Create(t.Context(), nodePoolCRD()); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	suffix := strings.TrimPrefix(newNamespace(t), "ctrl-test-")
+	cluster := &ecsv1.Cluster{}
+	cluster.Name = "karp-" + suffix
+	cluster.Spec.Tenant = "tenant-k"
+	cluster.Spec.CapacityProviders = []ecsv1.CapacityProvider{
+		{Name: "on-demand", Type: ecsv1.CapacityProviderEC2, NodeClassName: "default", NodeSelector: map[string]string{"karpenter.sh/capacity-type": "on-demand"}},
+		{Name: "FARGATE", Type: ecsv1.CapacityProviderFargate},
+	}
+	mustCreate(t, cluster)
+	np := &unstructured.Unstructured{}
+	np.SetGroupVersionKind(schema.GroupVersionKind{Group: "karpenter.sh", Version: "v1", Kind: "NodePool"})
+	eventually(t, "the NodePool", func() error {
+		return k8s.Get(t.Context(), client.ObjectKey{Name: cluster.Name + "-on-demand"}, np)
+	})
+	taints, _, _ := unstructured.NestedSlice(np.Object, "spec", "template", "spec", "taints")
+	labels, _, _ := unstructured.NestedStringMap(np.Object, "spec", "template", "metadata", "labels")
+	class, _, _ := unstructured.NestedString(np.Object, "spec", "template", "spec", "nodeClassRef", "name")
+	if len(taints) != 1 || labels[ecsv1.LabelTenant] != "tenant-k" || class != "default" {
+		t.Fatalf("node pool %v", np.Object["spec"])
 	}
 }

@@ -51,6 +51,13 @@ type CapacityProvider struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	RuntimeClassName string `json:"runtimeClassName,omitempty"`
+
+	// nodeClassName names the Karpenter EC2NodeClass for an EC2 provider's nodes. When it is
+	// set and Karpenter is installed, the Cluster owns a NodePool that makes nodes dedicated to
+	// its tenant (labelled and tainted ecs.operator.dev/tenant=<tenant>).
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	NodeClassName string `json:"nodeClassName,omitempty"`
 }
 
 // ClusterQuota bounds what one Cluster may use.
