@@ -26,7 +26,11 @@ func SetupWithManager(mgr ctrl.Manager) error {
 	if err := ctrl.NewWebhookManagedBy(mgr, &ecsv1.Service{}).WithValidator(&ServiceValidator{Reader: r}).Complete(); err != nil {
 		return err
 	}
-	return ctrl.NewWebhookManagedBy(mgr, &ecsv1.Task{}).WithValidator(&TaskValidator{Reader: r}).Complete()
+	if err := ctrl.NewWebhookManagedBy(mgr, &ecsv1.Task{}).WithValidator(&TaskValidator{Reader: r}).Complete(); err != nil {
+		return err
+	}
+	setupScale(mgr)
+	return nil
 }
 
 // invalid turns field errors into the API server's Invalid answer, naming every field.

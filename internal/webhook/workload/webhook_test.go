@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -140,6 +141,26 @@ func TestWebhook_DesiredCountWithinMaxTasksPerService(t *testing.T) {
 		t.Fatalf("desiredCount at the cap was refused: %v", err)
 	}
 	expectDenied(t, k8s.Create(t.Context(), service(c.Name, "web", 11)), "spec.desiredCount: Invalid value: 11: exceeds cluster "+c.Name+"'s maxTasksPerService of 10")
+
+	// kubectl scale goes through the scale subresource and is held to the same cap.
+	svc := service(c.Name, "web", 2)
+	if err := k8s.Create(t.Context(), svc); err != nil {
+		t.Fatal(err)
+	}
+	scale := &autoscalingv1.Scale{}
+	if err := k8s.SubResource("scale").Get(t.Context(), svc, scale); err != nil {
+		t.Fatal(err)
+	}
+	scale.Spec.Replicas = 10
+	if err := k8s.SubResource("scale").Update(t.Context(), svc, client.WithSubResourceBody(scale)); err != nil {
+		t.Fatalf("scaling to the cap was refused: %v", err)
+	}
+	if err := k8s.SubResource("scale").Get(t.Context(), svc, scale); err != nil {
+		t.Fatal(err)
+	}
+	scale.Spec.Replicas = 11
+	expectDenied(t, k8s.SubResource("scale").Update(t.Context(), svc, client.WithSubResourceBody(scale)),
+		"spec.replicas: Invalid value: 11: exceeds cluster "+c.Name+"'s maxTasksPerService of 10")
 }
 
 func TestWebhook_MaxServicesAndMaxTasks(t *testing.T) {
