@@ -6,7 +6,10 @@ import (
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -148,5 +151,43 @@ func TestCellGroup_OneEntryPointRoutesEachTenantPath(t *testing.T) {
 	last := rule.HTTP.Paths[len(rule.HTTP.Paths)-1]
 	if rule.Host != "apps.example.com" || last.Path != "/shop/" || last.Backend.Service.Name != "web-8080" || last.Backend.Service.Port.Number != 8080 {
 		t.Fatalf("rule %+v", rule)
+	}
+}
+
+func TestCellGroup_WithTheGatewayAPIItWritesHTTPRoutes(t *testing.T) {
+	crd := nodePoolCRD()
+	crd.Name = "httproutes.gateway.networking.k8s.io"
+	// *.k8s.io groups are protected; the real Gateway API CRDs carry this approval.
+	crd.Annotations = map[string]string{"api-approved.kubernetes.io": "https://github.com/kubernetes-sigs/gateway-api/pull/1923"}
+	crd.Spec.Group = "gateway.networking.k8s.io"
+	crd.Spec.Scope = "Namespaced"
+	crd.Spec.Names = apiextensionsv1.CustomResourceDefinitionNames{Plural: "httproutes", Singular: "httproute", Kind: "HTTPRoute", ListKind: "HTTPRouteList"}
+	if err := k8s.Create(t.Context(), crd); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	cg := newCellGroup(t, "web")
+	cg.Spec.Ingress = &ecsv1.CellGroupIngress{Gateway: &ecsv1.GatewayReference{Name: "public", Namespace: "gateways"}}
+	mustCreate(t, cg)
+	cellGroupStatus(t, cg, func(st ecsv1.CellGroupStatus) error {
+		if !isReady(st.Conditions) {
+			return fmt.Errorf("not ready")
+		}
+		return nil
+	})
+	ns := tenantClusterName(cg, "web")
+	mustCreate(t, newTaskDefinition(ns, "web", "nginx"))
+	svc := newService(ns, "api", "web", 1)
+	svc.Spec.LoadBalancers = []ecsv1.LoadBalancer{{ContainerName: "web", ContainerPort: ptr.To[int32](8080)}}
+	mustCreate(t, svc)
+	route := &unstructured.Unstructured{}
+	route.SetGroupVersionKind(httpRouteGVK)
+	eventually(t, "the tenant's HTTPRoute", func() error {
+		return k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: ingressName(cg)}, route)
+	})
+	parents, _, _ := unstructured.NestedSlice(route.Object, "spec", "parentRefs")
+	rules, _, _ := unstructured.NestedSlice(route.Object, "spec", "rules")
+	last := fmt.Sprint(rules[len(rules)-1])
+	if len(parents) != 1 || !strings.Contains(fmt.Sprint(parents[0]), "public") || !strings.Contains(last, "/web/") || !strings.Contains(last, "api-8080") {
+		t.Fatalf("route parents %v rules %v", parents, rules)
 	}
 }

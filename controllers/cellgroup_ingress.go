@@ -6,7 +6,10 @@ import (
 	"sort"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
@@ -120,6 +123,18 @@ func (r *CellGroupReconciler) applyIngresses(ctx context.Context, cg *ecsv1.Cell
 		case client.IgnoreNotFound(err) != nil:
 			return err
 		}
+		if gw := cg.Spec.Ingress; gw != nil && gw.Gateway != nil {
+			served, err := r.servesHTTPRoutes()
+			if err != nil {
+				return err
+			}
+			if served {
+				if err := r.applyHTTPRoute(ctx, cg, cluster, targets); err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		desired := desiredTenantIngress(cg, cluster, targets)
 		if desired == nil {
 			if cur != nil {
@@ -136,4 +151,76 @@ func (r *CellGroupReconciler) applyIngresses(ctx context.Context, cg *ecsv1.Cell
 		}
 	}
 	return nil
+}
+
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;update;patch;delete
+
+var httpRouteGVK = schema.GroupVersionKind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "HTTPRoute"}
+
+func (r *CellGroupReconciler) servesHTTPRoutes() (bool, error) {
+	if _, err := r.RESTMapper().RESTMapping(httpRouteGVK.GroupKind(), httpRouteGVK.Version); err != nil {
+		if meta.IsNoMatchError(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// desiredTenantHTTPRoute is the Gateway API form of the tenant's entry: /<tenant>/ and
+// /<tenant>/<service>/ on the group's Gateway. Nil without targets.
+func desiredTenantHTTPRoute(cg *ecsv1.CellGroup, cluster *ecsv1.Cluster, targets []loadBalancedTarget) *unstructured.Unstructured {
+	if len(targets) == 0 {
+		return nil
+	}
+	sort.Slice(targets, func(i, j int) bool { return targets[i].Service < targets[j].Service })
+	tenant := string(cluster.Spec.Tenant)
+	rule := func(path string, t loadBalancedTarget) any {
+		return map[string]any{
+			"matches":     []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": path}}},
+			"backendRefs": []any{map[string]any{"name": t.Backend, "port": int64(t.Port)}},
+		}
+	}
+	var rules []any
+	for _, t := range targets {
+		rules = append(rules, rule(fmt.Sprintf("/%s/%s/", tenant, t.Service), t))
+	}
+	rules = append(rules, rule("/"+tenant+"/", targets[0]))
+	spec := map[string]any{
+		"parentRefs": []any{map[string]any{"name": cg.Spec.Ingress.Gateway.Name, "namespace": cg.Spec.Ingress.Gateway.Namespace}},
+		"rules":      rules,
+	}
+	if cg.Spec.Ingress.Host != "" {
+		spec["hostnames"] = []any{cg.Spec.Ingress.Host}
+	}
+	route := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
+	route.SetGroupVersionKind(httpRouteGVK)
+	route.SetName(ingressName(cg))
+	route.SetNamespace(clusterNamespace(cluster))
+	route.SetLabels(clusterLabels(cluster))
+	route.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(cg, ecsv1.GroupVersion.WithKind("CellGroup"))})
+	return route
+}
+
+func (r *CellGroupReconciler) applyHTTPRoute(ctx context.Context, cg *ecsv1.CellGroup, cluster *ecsv1.Cluster, targets []loadBalancedTarget) error {
+	current := &unstructured.Unstructured{}
+	current.SetGroupVersionKind(httpRouteGVK)
+	key := client.ObjectKey{Namespace: clusterNamespace(cluster), Name: ingressName(cg)}
+	var cur client.Object
+	switch err := r.Get(ctx, key, current); {
+	case err == nil:
+		cur = current
+	case client.IgnoreNotFound(err) != nil:
+		return err
+	}
+	desired := desiredTenantHTTPRoute(cg, cluster, targets)
+	if desired == nil {
+		if cur != nil {
+			if owner := metav1.GetControllerOf(current); owner != nil && owner.UID == cg.UID {
+				return client.IgnoreNotFound(r.Delete(ctx, current))
+			}
+		}
+		return nil
+	}
+	return apply(ctx, r.Client, r.Scheme, desired, cur)
 }

@@ -110,6 +110,26 @@ type CellGroupIngress struct {
 	// +optional
 	// +kubebuilder:validation:MaxProperties=32
 	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// gateway, when set and the Gateway API is installed, attaches an HTTPRoute per tenant to
+	// this Gateway instead of writing Ingresses.
+	// +optional
+	Gateway *GatewayReference `json:"gateway,omitempty"`
+}
+
+// GatewayReference names a Gateway API Gateway.
+type GatewayReference struct {
+	// name is the Gateway's name.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// namespace is the Gateway's namespace.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Namespace string `json:"namespace"`
 }
 
 // CellGroupCluster is one Cluster of a CellGroup.
