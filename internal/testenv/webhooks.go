@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"time"
 
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 )
@@ -65,4 +67,12 @@ func (s *WebhookServer) Serving() bool {
 	}
 	_ = conn.Close()
 	return true
+}
+
+// AsUser is a client acting as another user (impersonation), with the given groups: webhook
+// tests send their objects as a tenant's user rather than as the admin that runs the test.
+func (e *Env) AsUser(name string, groups ...string) (client.Client, error) {
+	cfg := rest.CopyConfig(e.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: name, Groups: groups}
+	return client.New(cfg, client.Options{Scheme: e.Scheme})
 }

@@ -35,7 +35,12 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = env.Stop() }()
-	k8s = env.Client
+	// Objects go in as a tenant's user; system:masters so that only the webhooks, not RBAC,
+	// decide (RBAC is proven by the controllers' kubectl-mtb test).
+	if k8s, err = env.AsUser("dev@tenant.example.com", "system:masters"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	server, err := env.ServeWebhooks(func(_ context.Context, mgr ctrl.Manager) error {
 		if err := SetupWithManager(mgr); err != nil {
 			return err
