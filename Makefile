@@ -109,6 +109,23 @@ $(K8S_ASSETS)/etcd: hack/etcd/go.mod hack/etcd/go.sum hack/etcd/main.go
 	@echo "building etcd"
 	cd hack/etcd && go build -trimpath -ldflags "-s -w" -o $@ .
 
+# The rest of the local cluster (issue 5): kube-controller-manager and kube-scheduler from the
+# same module as kube-apiserver, and kwok, which plays the kubelet of fake nodes.
+.PHONY: local-cluster-bins
+local-cluster-bins: envtest $(K8S_ASSETS)/kube-controller-manager $(K8S_ASSETS)/kube-scheduler $(K8S_ASSETS)/kwok ## Build kube-controller-manager, kube-scheduler and kwok into bin/k8s/<version>.
+
+$(K8S_ASSETS)/kube-controller-manager: hack/k8s/go.mod hack/k8s/go.sum hack/k8s/kube-controller-manager/main.go
+	@mkdir -p $(@D)
+	cd hack/k8s && go build -trimpath -ldflags "$(K8S_LDFLAGS)" -o $@ ./kube-controller-manager
+
+$(K8S_ASSETS)/kube-scheduler: hack/k8s/go.mod hack/k8s/go.sum hack/k8s/kube-scheduler/main.go
+	@mkdir -p $(@D)
+	cd hack/k8s && go build -trimpath -ldflags "$(K8S_LDFLAGS)" -o $@ ./kube-scheduler
+
+$(K8S_ASSETS)/kwok: hack/kwok/go.mod hack/kwok/go.sum
+	@mkdir -p $(@D)
+	cd hack/kwok && go build -trimpath -ldflags "-s -w" -o $@ sigs.k8s.io/kwok/cmd/kwok
+
 $(CONTROLLER_GEN):
 	@mkdir -p $(LOCALBIN)
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
