@@ -152,7 +152,7 @@ func run(o *options) (err error) {
 	if err != nil {
 		return fmt.Errorf("creating a client: %w", err)
 	}
-	applied, err := applyManifests(ctx, c, objs)
+	applied, err := applyManifests(ctx, c, objs, !o.noManager)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -118,10 +119,12 @@ func checkManifest(u *unstructured.Unstructured, source string) error {
 	return nil
 }
 
-// applyManifests server-side-applies the cluster-scoped objects, creates the namespaces the
-// namespaced objects name that do not exist yet, then applies the namespaced objects; each
-// group in the order given. Namespaced objects without a namespace go to "default".
-func applyManifests(ctx context.Context, c client.Client, ms []manifest) ([]objectRef, error) {
+// applyManifests server-side-applies the cluster-scoped objects, makes sure the namespaces the
+// namespaced objects name exist, then applies the namespaced objects; each group in the order
+// given. Namespaced objects without a namespace go to "default". A namespace that an ECS
+// Cluster (or a CellGroup's tenant Cluster) among the objects claims is the operator's to
+// create when it runs: creating it here would take it from the Cluster.
+func applyManifests(ctx context.Context, c client.Client, ms []manifest, operatorRuns bool) ([]objectRef, error) {
 	var clusterScoped, namespaced []manifest
 	var namespaces []string
 	seenNS := map[string]bool{}
@@ -152,7 +155,11 @@ func applyManifests(ctx context.Context, c client.Client, ms []manifest) ([]obje
 		}
 		applied = append(applied, refOf(m.obj))
 	}
-	if err := ensureNamespaces(ctx, c, namespaces); err != nil {
+	claimed := map[string]bool{}
+	if operatorRuns {
+		claimed = clusterNamespaces(clusterScoped)
+	}
+	if err := ensureNamespaces(ctx, c, namespaces, claimed); err != nil {
 		return nil, err
 	}
 	for _, m := range namespaced {
@@ -173,9 +180,51 @@ func applyManifest(ctx context.Context, c client.Client, m manifest) error {
 	return nil
 }
 
-// ensureNamespaces creates the namespaces that do not exist yet.
-func ensureNamespaces(ctx context.Context, c client.Client, names []string) error {
+// clusterNamespaces are the namespaces the ECS Clusters among the objects will have: a
+// Cluster's spec.namespace or name, and each CellGroup tenant's
+// tier-<tier>-cell-<cell>-ig-<infraGroup>-<tenant>.
+func clusterNamespaces(objs []manifest) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range objs {
+		gvk := m.obj.GroupVersionKind()
+		if gvk.Group != "ecs.operator.dev" {
+			continue
+		}
+		switch gvk.Kind {
+		case "Cluster":
+			ns, _, _ := unstructured.NestedString(m.obj.Object, "spec", "namespace")
+			if ns == "" {
+				ns = m.obj.GetName()
+			}
+			out[ns] = true
+		case "CellGroup":
+			tier, _, _ := unstructured.NestedInt64(m.obj.Object, "spec", "tier")
+			cell, _, _ := unstructured.NestedInt64(m.obj.Object, "spec", "cell")
+			ig, _, _ := unstructured.NestedInt64(m.obj.Object, "spec", "infraGroup")
+			tenants, _, _ := unstructured.NestedSlice(m.obj.Object, "spec", "tenants")
+			for _, t := range tenants {
+				if tm, ok := t.(map[string]any); ok {
+					out[fmt.Sprintf("tier-%d-cell-%d-ig-%d-%v", tier, cell, ig, tm["name"])] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// clusterNamespaceWait is how long the operator gets to create a Cluster's namespace.
+const clusterNamespaceWait = time.Minute
+
+// ensureNamespaces makes sure the namespaces exist: it waits for those the operator's
+// Clusters create (claimed) and creates the others.
+func ensureNamespaces(ctx context.Context, c client.Client, names []string, claimed map[string]bool) error {
 	for _, name := range names {
+		if claimed[name] {
+			if err := waitNamespace(ctx, c, name); err != nil {
+				return err
+			}
+			continue
+		}
 		err := c.Get(ctx, client.ObjectKey{Name: name}, &corev1.Namespace{})
 		if err == nil {
 			continue
@@ -190,6 +239,27 @@ func ensureNamespaces(ctx context.Context, c client.Client, names []string) erro
 		log.Info("created namespace", "name", name)
 	}
 	return nil
+}
+
+// waitNamespace waits until the operator has created a Cluster's namespace.
+func waitNamespace(ctx context.Context, c client.Client, name string) error {
+	deadline := time.Now().Add(clusterNamespaceWait)
+	for {
+		err := c.Get(ctx, client.ObjectKey{Name: name}, &corev1.Namespace{})
+		switch {
+		case err == nil:
+			return nil
+		case !apierrors.IsNotFound(err):
+			return fmt.Errorf("reading namespace %s: %w", name, err)
+		case time.Now().After(deadline):
+			return fmt.Errorf("the operator did not create namespace %s of its Cluster within %s; see its log above", name, clusterNamespaceWait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // readBack gets each object from the API server and returns them as stored there, without
