@@ -8,8 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
@@ -43,22 +41,12 @@ func (r *CellGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if err := r.Get(ctx, req.NamespacedName, cg); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	original := cg.DeepCopy()
+	original := cg.Status.DeepCopy()
 	defer func() {
 		if err == nil {
 			cg.Status.ObservedGeneration = cg.Generation
 		}
-		if equality.Semantic.DeepEqual(original.Status, cg.Status) {
-			return
-		}
-		if uerr := r.Status().Update(ctx, cg); uerr != nil && err == nil && !apierrors.IsNotFound(uerr) {
-			if apierrors.IsConflict(uerr) {
-				result = ctrl.Result{RequeueAfter: requeueOnConflict}
-				return
-			}
-			err = fmt.Errorf("updating status: %w", uerr)
-			result = ctrl.Result{}
-		}
+		updateStatus(ctx, r.Client, cg, original, &cg.Status, &result, &err)
 	}()
 
 	owned, all, err := r.clusters(ctx, cg)
@@ -68,15 +56,10 @@ func (r *CellGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if !cg.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.release(ctx, cg, owned)
 	}
-	if !controllerutil.ContainsFinalizer(cg, ecsv1.Finalizer) {
-		// The finalizer lets a Retain group let its Clusters go before garbage collection
-		// would delete them with it.
-		patch := client.MergeFrom(cg.DeepCopy())
-		controllerutil.AddFinalizer(cg, ecsv1.Finalizer)
-		if err := r.Patch(ctx, cg, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
-		}
-		original = cg.DeepCopy()
+	// The finalizer lets a Retain group let its Clusters go before garbage collection would
+	// delete them with it.
+	if err := addFinalizer(ctx, r.Client, cg); err != nil {
+		return ctrl.Result{}, err
 	}
 
 	var problems []string
@@ -219,9 +202,7 @@ func (r *CellGroupReconciler) release(ctx context.Context, cg *ecsv1.CellGroup, 
 			}
 		}
 	}
-	patch := client.MergeFrom(cg.DeepCopy())
-	controllerutil.RemoveFinalizer(cg, ecsv1.Finalizer)
-	return client.IgnoreNotFound(r.Patch(ctx, cg, patch))
+	return removeFinalizer(ctx, r.Client, cg)
 }
 
 // SetupWithManager watches CellGroups and their Clusters.

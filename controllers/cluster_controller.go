@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -52,22 +51,12 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	original := cluster.DeepCopy()
+	original := cluster.Status.DeepCopy()
 	defer func() {
 		if err == nil {
 			cluster.Status.ObservedGeneration = cluster.Generation
 		}
-		if equality.Semantic.DeepEqual(original.Status, cluster.Status) {
-			return
-		}
-		if uerr := r.Status().Update(ctx, cluster); uerr != nil && err == nil && !apierrors.IsNotFound(uerr) {
-			if apierrors.IsConflict(uerr) {
-				result = ctrl.Result{RequeueAfter: requeueOnConflict}
-				return
-			}
-			err = fmt.Errorf("updating status: %w", uerr)
-			result = ctrl.Result{}
-		}
+		updateStatus(ctx, r.Client, cluster, original, &cluster.Status, &result, &err)
 	}()
 	ns := clusterNamespace(cluster)
 	cluster.Status.Namespace = ns
@@ -75,13 +64,8 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 	if !cluster.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.deprovision(ctx, cluster)
 	}
-	if !controllerutil.ContainsFinalizer(cluster, ecsv1.Finalizer) {
-		patch := client.MergeFrom(cluster.DeepCopy())
-		controllerutil.AddFinalizer(cluster, ecsv1.Finalizer)
-		if err := r.Patch(ctx, cluster, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
-		}
-		original = cluster.DeepCopy()
+	if err := addFinalizer(ctx, r.Client, cluster); err != nil {
+		return ctrl.Result{}, err
 	}
 	if cluster.Status.Status == "" {
 		cluster.Status.Status = ecsv1.ClusterProvisioning
@@ -274,12 +258,7 @@ func (r *ClusterReconciler) deprovision(ctx context.Context, cluster *ecsv1.Clus
 	if err := r.Status().Update(ctx, cluster); client.IgnoreNotFound(err) != nil {
 		return err
 	}
-	patch := client.MergeFrom(cluster.DeepCopy())
-	controllerutil.RemoveFinalizer(cluster, ecsv1.Finalizer)
-	if err := r.Patch(ctx, cluster, patch); client.IgnoreNotFound(err) != nil {
-		return fmt.Errorf("removing finalizer: %w", err)
-	}
-	return nil
+	return removeFinalizer(ctx, r.Client, cluster)
 }
 
 // SetupWithManager watches Clusters, what they own, the Services and Tasks they count, and the

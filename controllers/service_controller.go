@@ -112,13 +112,9 @@ func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 	if !svc.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.drain(ctx, svc)
 	}
-	if !controllerutil.ContainsFinalizer(svc, ecsv1.Finalizer) {
-		// The finalizer lets a deleted Service drain (DRAINING) before its children go.
-		patch := client.MergeFrom(svc.DeepCopy())
-		controllerutil.AddFinalizer(svc, ecsv1.Finalizer)
-		if err := r.Patch(ctx, svc, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
-		}
+	// The finalizer lets a deleted Service drain (DRAINING) before its children go.
+	if err := addFinalizer(ctx, r.Client, svc); err != nil {
+		return ctrl.Result{}, err
 	}
 
 	resolved, err := resolveTaskDefinition(ctx, r, svc.Namespace, string(svc.Spec.TaskDefinition))
@@ -709,12 +705,7 @@ func (r *ServiceReconciler) drain(ctx context.Context, svc *ecsv1.Service) error
 	if err := r.Status().Update(ctx, svc); err != nil && !apierrors.IsNotFound(err) {
 		return err
 	}
-	patch := client.MergeFrom(svc.DeepCopy())
-	controllerutil.RemoveFinalizer(svc, ecsv1.Finalizer)
-	if err := r.Patch(ctx, svc, patch); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("removing finalizer: %w", err)
-	}
-	return nil
+	return removeFinalizer(ctx, r.Client, svc)
 }
 
 // stall reports a problem only the user can fix, once, as a Stalled condition and an event.

@@ -74,12 +74,8 @@ func (r *TaskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		// A stopped task never runs again; its Pod, if still there, is removed.
 		return ctrl.Result{}, r.deletePod(ctx, pod)
 	}
-	if !controllerutil.ContainsFinalizer(task, ecsv1.Finalizer) {
-		patch := client.MergeFrom(task.DeepCopy())
-		controllerutil.AddFinalizer(task, ecsv1.Finalizer)
-		if err := r.Patch(ctx, task, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
-		}
+	if err := addFinalizer(ctx, r.Client, task); err != nil {
+		return ctrl.Result{}, err
 	}
 
 	if pod == nil && task.Status.PodName != "" {
@@ -291,12 +287,7 @@ func (r *TaskReconciler) stopOnDelete(ctx context.Context, task *ecsv1.Task, pod
 	if task.Status.LastStatus != ecsv1.TaskStopped {
 		markTaskStopped(task, taskStop{Code: ecsv1.StopCodeUserInitiated, Reason: "Task stopped by user"}, now)
 	}
-	patch := client.MergeFrom(task.DeepCopy())
-	controllerutil.RemoveFinalizer(task, ecsv1.Finalizer)
-	if err := r.Patch(ctx, task, patch); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("removing finalizer: %w", err)
-	}
-	return nil
+	return removeFinalizer(ctx, r.Client, task)
 }
 
 func (r *TaskReconciler) deletePod(ctx context.Context, pod *corev1.Pod) error {
