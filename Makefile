@@ -75,11 +75,11 @@ lint: $(GOLANGCI_LINT) ## gofmt, go vet and golangci-lint, for the operator and 
 	$(GOLANGCI_LINT) run ./...
 
 .PHONY: test
-test: verify lint envtest ## Check generated files and lint, then run every test against a real kube-apiserver and etcd.
+test: verify lint local-cluster-bins ## Check generated files and lint, then run every test: against a real kube-apiserver, and end to end on the local cluster.
 	go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./...
 
 .PHONY: test-only
-test-only: envtest ## Run the tests without verify and lint.
+test-only: local-cluster-bins ## Run the tests without verify and lint.
 	go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./...
 
 ##@ Build
@@ -88,11 +88,22 @@ test-only: envtest ## Run the tests without verify and lint.
 build: ## Build the operator into bin/manager.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
 
+# `make run KUBECONFIG=<file>` runs the operator against that cluster instead of a local one
+# (only a KUBECONFIG given on the command line counts, never one from the environment, so that
+# `make run` never touches a cluster by accident).
+ifeq ($(origin KUBECONFIG),command line)
+RUN_DEPS :=
+RUN_FLAGS := --kubeconfig $(KUBECONFIG)
+else
+RUN_DEPS := local-cluster-bins
+RUN_FLAGS :=
+endif
+
 .PHONY: run
-run: build envtest ## Start a local control plane, install the CRDs, run the operator and apply the samples.
+run: build $(RUN_DEPS) ## Start a local cluster (fake nodes), install CRDs and webhooks, run the operator, apply the samples.
 	go build -o $(LOCALBIN)/localcluster ./hack/localcluster
 	$(LOCALBIN)/localcluster --assets $(K8S_ASSETS) --manager $(LOCALBIN)/manager \
-		--crds config/crd/bases --samples config/samples --dir $(LOCALBIN)/local
+		--crds config/crd/bases --webhooks config/webhook --samples config/samples --dir $(LOCALBIN)/local $(RUN_FLAGS)
 
 ##@ Dependencies
 

@@ -164,6 +164,7 @@ func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		Pods:           pods,
 		CircuitBreaker: circuitBreaker(svc),
 		Problems:       applied.problems,
+		LaunchFailures: applied.launchFailures,
 	})
 	status.Selector = labels.SelectorFromSet(serviceSelector(svc)).String()
 	messages = append(messages, r.taskChanges(svc, pods)...)
@@ -305,6 +306,9 @@ func percentages(svc *ecsv1.Service) (maximum, minimumHealthy int32) {
 type appliedChildren struct {
 	desired      int32
 	desiredKnown bool
+	// launchFailures are why the workload controllers could not create tasks (quota, Pod
+	// Security, admission), as their ReplicaFailure conditions say.
+	launchFailures []string
 	// problems hold a rollout back (Stalled, the Service keeps running).
 	problems []string
 	// unsupported are ECS settings Kubernetes cannot express (reported, not blocking).
@@ -414,6 +418,9 @@ func (r *ServiceReconciler) applyDeployments(ctx context.Context, svc *ecsv1.Ser
 		switch err := r.Get(ctx, client.ObjectKey{Namespace: svc.Namespace, Name: w.Name}, current); {
 		case err == nil:
 			cur = current
+			if c := deploymentCondition(current, appsv1.DeploymentReplicaFailure); c != nil && c.Status == corev1.ConditionTrue {
+				res.launchFailures = append(res.launchFailures, c.Message)
+			}
 		case !apierrors.IsNotFound(err):
 			return err
 		}
@@ -460,6 +467,15 @@ func (r *ServiceReconciler) applyDeployments(ctx context.Context, svc *ecsv1.Ser
 		keepPDB[pdb.Name] = true
 	}
 	return r.deleteStale(ctx, svc, &policyv1.PodDisruptionBudgetList{}, keepPDB)
+}
+
+func deploymentCondition(d *appsv1.Deployment, t appsv1.DeploymentConditionType) *appsv1.DeploymentCondition {
+	for i := range d.Status.Conditions {
+		if d.Status.Conditions[i].Type == t {
+			return &d.Status.Conditions[i]
+		}
+	}
+	return nil
 }
 
 // applyDaemonSet writes a DAEMON service's DaemonSet. The number of tasks is the DaemonSet's

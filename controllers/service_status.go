@@ -56,6 +56,8 @@ type serviceObservation struct {
 	CircuitBreaker *ecsv1.DeploymentCircuitBreaker
 	// Problems are messages about the spec the user must act on (Stalled).
 	Problems []string
+	// LaunchFailures are why tasks could not be created (quota, Pod Security, admission).
+	LaunchFailures []string
 }
 
 // taskCounts are a deployment's task counts, read off its Pods.
@@ -252,6 +254,10 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 			events = append(events, fmt.Sprintf("(service %s) was unable to place a task because no container instance met all of its requirements. Reason: %s", name, msg))
 			break
 		}
+	}
+
+	for _, msg := range obs.LaunchFailures {
+		events = append(events, fmt.Sprintf("(service %s) failed to launch a task with (error %s).", name, msg))
 	}
 
 	steady := obs.DesiredKnown && primary.RolloutState == ecsv1.RolloutCompleted && !othersRunning && pc.Running == obs.Desired && pc.Pending == 0 && len(obs.Problems) == 0

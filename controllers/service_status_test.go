@@ -174,6 +174,21 @@ func TestComputeServiceStatus_UnplaceableTaskEvent(t *testing.T) {
 	}
 }
 
+func TestComputeServiceStatus_TasksThatCannotBeCreatedAreAnEvent(t *testing.T) {
+	svc := testService()
+	msg := `pods "web-1" is forbidden: exceeded quota: ecs-cluster-quota, requested: pods=1, used: pods=10, limited: pods=10`
+	st, events := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{DesiredKnown: true,
+		Now: testNow, Desired: 1, Primary: deploymentKey{TaskDefinition: "web:1"}, LaunchFailures: []string{msg},
+	})
+	want := "(service web) failed to launch a task with (error " + msg + ")."
+	if !containsMessage(events, want) {
+		t.Fatalf("want %q in %q", want, events)
+	}
+	if isReady(st.Conditions) {
+		t.Fatal("a Service whose tasks cannot be created is not steady")
+	}
+}
+
 func TestAddServiceEvents_NewestFirstCappedAndDeduplicated(t *testing.T) {
 	var evs []ecsv1.ServiceEvent
 	for i := 0; i < 120; i++ {

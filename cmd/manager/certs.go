@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -43,6 +45,9 @@ type certOptions struct {
 	secretName       string
 	serviceName      string
 	serviceNamespace string
+	// extraDNSNames are further names the certificate is valid for, such as "localhost" for a
+	// webhook server that the API server reaches on loopback (make run).
+	extraDNSNames []string
 }
 
 func (c *certOptions) bindFlags(fs *flag.FlagSet) {
@@ -55,6 +60,18 @@ func (c *certOptions) bindFlags(fs *flag.FlagSet) {
 		"Service in front of the webhook server, named in the certificate.")
 	fs.StringVar(&c.serviceNamespace, "webhook-service-namespace", "",
 		"Namespace of the manager and its webhook Service (default: $POD_NAMESPACE, else ecs-operator-system).")
+	fs.Func("webhook-cert-extra-dns-names",
+		`Comma-separated further DNS names the rotated certificate is valid for, such as "localhost" when the API server reaches the webhook server on loopback.`,
+		func(v string) error {
+			for _, name := range strings.Split(v, ",") {
+				name = strings.TrimSpace(name)
+				if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+					return fmt.Errorf("%q is not a DNS name: %s", name, strings.Join(errs, "; "))
+				}
+				c.extraDNSNames = append(c.extraDNSNames, name)
+			}
+			return nil
+		})
 }
 
 func (c *certOptions) namespace() string {
@@ -102,7 +119,7 @@ func serveWebhooks(ctx context.Context, mgr ctrl.Manager, server webhook.Server,
 		CAName:         "ecs-operator-ca",
 		CAOrganization: "ecs-operator",
 		DNSName:        fmt.Sprintf("%s.%s.svc", c.serviceName, ns),
-		ExtraDNSNames:  []string{fmt.Sprintf("%s.%s.svc.cluster.local", c.serviceName, ns)},
+		ExtraDNSNames:  append([]string{fmt.Sprintf("%s.%s.svc.cluster.local", c.serviceName, ns)}, c.extraDNSNames...),
 		IsReady:        ready,
 		Webhooks:       webhookConfigurations,
 		FieldOwner:     "ecs-operator",
@@ -115,6 +132,10 @@ func serveWebhooks(ctx context.Context, mgr ctrl.Manager, server webhook.Server,
 		case <-ready:
 		case <-ctx.Done():
 			return
+		}
+		if err := waitForCertFiles(ctx, mgr.GetAPIReader(), types.NamespacedName{Namespace: ns, Name: c.secretName}, certDir); err != nil {
+			setupLog.Error(err, "waiting for the webhook certificate files")
+			os.Exit(1)
 		}
 		setupLog.Info("webhook certificate ready; serving webhooks")
 		if err := register(); err != nil {
@@ -148,18 +169,42 @@ func ensureSecret(ctx context.Context, mgr ctrl.Manager, key types.NamespacedNam
 // the directory is read-only, and this writes nothing; a manager run outside the cluster
 // (make run) has no kubelet to do it.
 func syncCertFiles(ctx context.Context, reader client.Reader, key types.NamespacedName, dir string) {
-	var last string
 	for {
 		secret := &corev1.Secret{}
-		if err := reader.Get(ctx, key, secret); err == nil && len(secret.Data["tls.crt"]) > 0 {
-			if current := string(secret.Data["tls.crt"]); current != last && writeCertFiles(dir, secret.Data) == nil {
-				last = current
-			}
+		if err := reader.Get(ctx, key, secret); err == nil && len(secret.Data["tls.crt"]) > 0 && !certFilesMatch(dir, secret) {
+			_ = writeCertFiles(dir, secret.Data) // a read-only mount is the kubelet's to update
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(5 * time.Second):
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// certFilesMatch reports whether the certificate directory holds the Secret's certificate.
+func certFilesMatch(dir string, secret *corev1.Secret) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "tls.crt"))
+	return err == nil && len(b) > 0 && string(b) == string(secret.Data["tls.crt"])
+}
+
+// waitForCertFiles waits until the certificate directory holds the rotated certificate. The
+// rotator is ready as soon as the directory holds any certificate, which may be an old one
+// (a restart outside the cluster, a mounted Secret the kubelet has not refreshed yet); serving
+// that while the configurations carry the new CA would fail every admission request.
+func waitForCertFiles(ctx context.Context, reader client.Reader, key types.NamespacedName, dir string) error {
+	for start := time.Now(); ; {
+		secret := &corev1.Secret{}
+		if err := reader.Get(ctx, key, secret); err == nil && certFilesMatch(dir, secret) {
+			return nil
+		}
+		if time.Since(start) > 2*time.Minute {
+			return fmt.Errorf("the certificate in %s is still not the one in Secret %s after %s", dir, key, time.Since(start).Round(time.Second))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
 		}
 	}
 }

@@ -41,6 +41,7 @@ type options struct {
 	leaderElect    bool
 	webhookCertDir string
 	webhookPort    int
+	webhookHost    string
 	enableHTTP2    bool
 	// enableWebhooks is false when ENABLE_WEBHOOKS=false.
 	enableWebhooks bool
@@ -78,6 +79,8 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 		"Directory holding the webhook server's tls.crt and tls.key "+
 			"(empty: controller-runtime's default, <temp dir>/k8s-webhook-server/serving-certs).")
 	fs.IntVar(&opts.webhookPort, "webhook-port", webhook.DefaultPort, "Port the webhook server listens on.")
+	fs.StringVar(&opts.webhookHost, "webhook-host", "",
+		`Address the webhook server binds to, for example "127.0.0.1"; empty means every interface.`)
 	fs.BoolVar(&opts.enableHTTP2, "enable-http2", false,
 		"Serve HTTP/2 on the metrics and webhook servers; off by default because of the HTTP/2 "+
 			"Stream Cancellation and Rapid Reset vulnerabilities (CVE-2023-44487, CVE-2023-39325).")
@@ -152,7 +155,7 @@ func run(opts *options) error {
 	if opts.enableWebhooks {
 		// The server is given to the manager but only runs once a webhook registers on it,
 		// which serveWebhooks does when the certificate exists.
-		webhookServer = webhook.NewServer(webhook.Options{Port: opts.webhookPort, CertDir: certDir, TLSOpts: tlsOpts})
+		webhookServer = webhook.NewServer(webhook.Options{Host: opts.webhookHost, Port: opts.webhookPort, CertDir: certDir, TLSOpts: tlsOpts})
 		mgrOpts.WebhookServer = webhookServer
 	}
 

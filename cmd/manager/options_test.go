@@ -27,6 +27,11 @@ func TestParseOptions_FlagsUsersExpect(t *testing.T) {
 			check: func(o *options) bool { return o.certs.rotate && o.certs.namespace() == "ecs-operator-system" }},
 		{name: "--cert-rotation=false uses a mounted certificate", args: []string{"--cert-rotation=false", "--webhook-service-namespace=ops"},
 			check: func(o *options) bool { return !o.certs.rotate && o.certs.namespace() == "ops" }},
+		{name: "a loopback webhook server names localhost in its certificate", args: []string{"--webhook-host=127.0.0.1", "--webhook-cert-extra-dns-names=localhost, webhook.example.com"},
+			check: func(o *options) bool {
+				return o.webhookHost == "127.0.0.1" && strings.Join(o.certs.extraDNSNames, ",") == "localhost,webhook.example.com"
+			}},
+		{name: "an extra certificate name that is no DNS name is an error", args: []string{"--webhook-cert-extra-dns-names=not a name"}, wantErr: `"not a name" is not a DNS name`},
 		{name: "ENABLE_WEBHOOKS=false turns the webhook server off", env: "false",
 			check: func(o *options) bool { return !o.enableWebhooks }},
 		{name: "ENABLE_WEBHOOKS that is no boolean is an error", env: "maybe", wantErr: `ENABLE_WEBHOOKS="maybe" is not a boolean`},

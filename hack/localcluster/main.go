@@ -1,12 +1,16 @@
-// Command localcluster runs ecs-operator against a local control plane, for `make run`: it
-// starts etcd and kube-apiserver (the envtest assets of `make envtest`), installs the CRDs,
-// writes an admin kubeconfig, starts the operator, applies the samples and waits for SIGINT or
-// SIGTERM, then stops everything it started.
+// Command localcluster runs ecs-operator on a local cluster, for `make run`: it starts etcd,
+// kube-apiserver, kube-controller-manager, kube-scheduler and kwok (fake nodes labelled like an
+// ECS fleet, see internal/localcluster) on loopback, installs the CRDs and the webhook
+// configurations, runs the operator with its webhook server on loopback, applies the samples,
+// shows the tenants' Services reaching steady state and waits for Ctrl-C, then stops
+// everything it started.
 //
 //	go run ./hack/localcluster --assets bin/k8s/1.37.2 --manager bin/manager \
-//		--crds config/crd/bases --samples config/samples --dir bin/local
+//		--crds config/crd/bases --webhooks config/webhook --samples config/samples --dir bin/local
 //
-// KUBEBUILDER_ATTACH_CONTROL_PLANE_OUTPUT=true shows the output of etcd and kube-apiserver.
+// With --kubeconfig it uses that cluster instead: it installs the CRDs, runs the operator
+// without webhooks (an API server elsewhere cannot reach a webhook server on this machine) and
+// applies the samples.
 package main
 
 import (
@@ -18,14 +22,22 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/internal/localcluster"
 )
 
 // options are the command line flags.
@@ -34,26 +46,20 @@ type options struct {
 	manager     string
 	noManager   bool
 	crds        string
+	webhooks    string
 	samples     string
 	dir         string
-	metricsAddr string
-	probeAddr   string
+	kubeconfig  string
+	verbose     bool
+	steadyState time.Duration
 }
 
-const (
-	// managerStopTimeout is how long the operator gets to stop after SIGTERM before it is killed.
-	managerStopTimeout = 10 * time.Second
-	// managerReadyTimeout is how long the operator gets to answer /readyz.
-	managerReadyTimeout = 2 * time.Minute
-)
+const managerStopTimeout = 10 * time.Second
 
 var log = ctrl.Log.WithName("localcluster")
 
-// errInterrupted is returned when a signal arrives before everything has started.
-var errInterrupted = errors.New("interrupted while starting")
-
 func main() {
-	opts, err := parseFlags(flag.CommandLine, os.Args[1:])
+	opts, err := parseFlags(flag.NewFlagSet("localcluster", flag.ExitOnError), os.Args[1:])
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "localcluster: %v\n", err)
 		os.Exit(2)
@@ -68,24 +74,33 @@ func main() {
 func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 	o := &options{}
 	fs.StringVar(&o.assets, "assets", os.Getenv("KUBEBUILDER_ASSETS"),
-		"Directory holding the etcd and kube-apiserver binaries (default $KUBEBUILDER_ASSETS).")
+		"Directory holding etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok (default $KUBEBUILDER_ASSETS).")
 	fs.StringVar(&o.manager, "manager", "bin/manager", "The operator binary to run.")
 	fs.BoolVar(&o.noManager, "no-manager", false, "Do not start the operator.")
 	fs.StringVar(&o.crds, "crds", "config/crd/bases", "Directory of the CRDs to install.")
+	fs.StringVar(&o.webhooks, "webhooks", "config/webhook", "Directory of the webhook configurations to install; empty runs the operator without webhooks.")
 	fs.StringVar(&o.samples, "samples", "config/samples", "Directory of the YAML files to apply once the operator is ready.")
 	fs.StringVar(&o.dir, "dir", "bin/local", "Directory the kubeconfig is written to.")
-	fs.StringVar(&o.metricsAddr, "manager-metrics-bind-address", "127.0.0.1:8080", "The operator's --metrics-bind-address.")
-	fs.StringVar(&o.probeAddr, "manager-health-probe-bind-address", "127.0.0.1:8081", "The operator's --health-probe-bind-address.")
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "Use this cluster instead of starting a local one.")
+	fs.BoolVar(&o.verbose, "v", false, "Show the output of every component, not only the operator's.")
+	fs.DurationVar(&o.steadyState, "steady-state-timeout", 3*time.Minute, "How long to show the samples converging before settling.")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if o.assets == "" {
+	if o.assets == "" && o.kubeconfig == "" {
 		return nil, errors.New("--assets is required (or set KUBEBUILDER_ASSETS)")
 	}
 	return o, nil
+}
+
+func newScheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(ecsv1.AddToScheme(s))
+	return s
 }
 
 // run starts everything, waits for a signal and stops everything it started, in reverse order.
@@ -100,73 +115,165 @@ func run(o *options) (err error) {
 			return err
 		}
 	}
-	objs, err := readManifests(o.samples)
+	objs, err := localcluster.ReadManifests(o.samples)
 	if err != nil {
 		return err
 	}
+	scheme := newScheme()
 
-	log.Info("starting the control plane", "assets", o.assets)
-	cp, err := startControlPlane(o.assets, o.crds)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		log.Info("stopping the control plane")
-		if stopErr := cp.Stop(); stopErr != nil {
-			err = errors.Join(err, fmt.Errorf("stopping the control plane: %w", stopErr))
+	var c client.Client
+	kubeconfig := o.kubeconfig
+	certDir := ""
+	webhooks := o.webhooks
+	if kubeconfig == "" {
+		nodes := localcluster.Fleet(tenants(objs)...)
+		log.Info("starting the local cluster", "assets", o.assets, "nodes", len(nodes))
+		var out io.Writer
+		if o.verbose {
+			out = os.Stdout
 		}
-	}()
-
-	if ctx.Err() != nil {
-		return errInterrupted
-	}
-
-	kubeconfig, err := writeKubeconfig(cp, o.dir)
-	if err != nil {
-		return err
-	}
-	// The kubeconfig holds the CA and credentials of this control plane only.
-	defer func() { _ = os.Remove(kubeconfig) }()
-
-	var mgr *process
-	if !o.noManager {
-		mgr, err = startManager(managerPath, kubeconfig, o.metricsAddr, o.probeAddr)
+		start := time.Now()
+		cluster, err := localcluster.Start(ctx, localcluster.Options{
+			Assets: o.assets, CRDDirs: []string{o.crds}, Scheme: scheme, Nodes: nodes, Out: out,
+		})
 		if err != nil {
 			return err
 		}
 		defer func() {
-			if stopErr := mgr.Stop(managerStopTimeout); stopErr != nil {
-				err = errors.Join(err, stopErr)
-			}
+			log.Info("stopping the local cluster")
+			err = errors.Join(err, cluster.Stop())
 		}()
-		if err := waitReady(ctx, mgr, readyzURL(o.probeAddr), managerReadyTimeout); err != nil {
+		log.Info("the local cluster is up", "took", time.Since(start).Round(time.Millisecond), "logs", filepath.Join(cluster.Dir, "logs"))
+		if kubeconfig, err = copyKubeconfig(cluster.Kubeconfig, o.dir); err != nil {
 			return err
 		}
-		log.Info("the operator is ready")
+		defer func() { _ = os.Remove(kubeconfig) }()
+		c = cluster.Client
+		// A new cluster has a new CA: the operator makes its certificate afresh.
+		certDir = filepath.Join(cluster.Dir, "webhook-certs")
+	} else {
+		// An API server elsewhere cannot call a webhook server on this machine's loopback.
+		webhooks = ""
+		cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", kubeconfig, err)
+		}
+		if c, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
+			return err
+		}
+		if err := installCRDs(ctx, c, o.crds); err != nil {
+			return err
+		}
 	}
 	if ctx.Err() != nil {
-		return errInterrupted
+		return ctx.Err()
 	}
 
-	c, err := client.New(cp.Config, client.Options{})
-	if err != nil {
-		return fmt.Errorf("creating a client: %w", err)
+	var mgr *localcluster.Operator
+	if !o.noManager {
+		mgr, err = localcluster.StartOperator(ctx, c, localcluster.OperatorOptions{
+			Binary: managerPath, Kubeconfig: kubeconfig, WebhookDir: webhooks, CertDir: certDir, Out: os.Stdout,
+		})
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, mgr.Stop(managerStopTimeout)) }()
+		log.Info("the operator is ready", "metrics", mgr.MetricsURL, "webhooks", orNone(mgr.WebhookURL))
 	}
+
 	applied, err := applyManifests(ctx, c, objs, !o.noManager)
 	if err != nil {
 		return err
+	}
+	if !o.noManager {
+		watchSteadyState(ctx, os.Stdout, c, o.steadyState)
+	}
+	if ctx.Err() != nil {
+		log.Info("signal received, stopping")
+		return nil
 	}
 	if err := printSummary(ctx, os.Stdout, c, kubeconfig, applied); err != nil {
 		return err
 	}
 
+	var done <-chan struct{}
+	if mgr != nil {
+		done = mgr.Done()
+	}
 	select {
 	case <-ctx.Done():
 		log.Info("signal received, stopping")
 		return nil
-	case <-mgr.Done():
+	case <-done:
 		return fmt.Errorf("the operator exited unexpectedly: %w", mgr.Err())
 	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// tenants are the tenants the samples name, in the order they first appear: each gets
+// dedicated nodes.
+func tenants(objs []localcluster.Manifest) []string {
+	var out []string
+	add := func(t string) {
+		if t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	for _, m := range objs {
+		if m.Object.GroupVersionKind().Group != ecsv1.GroupVersion.Group {
+			continue
+		}
+		switch m.Object.GetKind() {
+		case "Cluster":
+			t, _, _ := unstructured.NestedString(m.Object.Object, "spec", "tenant")
+			add(t)
+		case "CellGroup":
+			ts, _, _ := unstructured.NestedSlice(m.Object.Object, "spec", "tenants")
+			for _, t := range ts {
+				if tm, ok := t.(map[string]any); ok {
+					name, _ := tm["name"].(string)
+					add(name)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// copyKubeconfig writes the cluster's admin kubeconfig to dir/kubeconfig, where users find it.
+func copyKubeconfig(src, dir string) (string, error) {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path, err := filepath.Abs(filepath.Join(dir, "kubeconfig"))
+	if err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, b, 0o600)
+}
+
+// installCRDs server-side-applies the CRDs of dir.
+func installCRDs(ctx context.Context, c client.Client, dir string) error {
+	ms, err := localcluster.ReadManifests(dir)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := applyManifest(ctx, c, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // executable resolves path to an absolute path and checks that it can be run.
@@ -193,24 +300,14 @@ func printSummary(ctx context.Context, out io.Writer, c client.Reader, kubeconfi
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nThe local control plane is running. Try:\n\n")
+	fmt.Fprintf(&b, "\nThe cluster is running. Try:\n\n")
 	fmt.Fprintf(&b, "  export KUBECONFIG=%s\n", kubeconfig)
-	fmt.Fprintf(&b, "  kubectl get ecs -A\n\n")
+	fmt.Fprintf(&b, "  kubectl get ecs -A\n")
+	fmt.Fprintf(&b, "  kubectl get nodes -L topology.kubernetes.io/zone,node.kubernetes.io/instance-type,ecs.operator.dev/tenant\n\n")
 	if len(rows) == 0 {
 		fmt.Fprintf(&b, "No samples were applied.\n\n")
 	} else {
-		fmt.Fprintf(&b, "Applied:\n\n")
-		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-		_, _ = fmt.Fprintln(tw, "  KIND\tNAMESPACE\tNAME")
-		for _, r := range rows {
-			ns := r.Namespace
-			if ns == "" {
-				ns = "-"
-			}
-			_, _ = fmt.Fprintf(tw, "  %s\t%s\t%s\n", r.GVK.Kind, ns, r.Name)
-		}
-		_ = tw.Flush() // writes to b, cannot fail
-		b.WriteString("\n")
+		fmt.Fprintf(&b, "Applied %d sample objects.\n\n", len(rows))
 	}
 	b.WriteString("Press Ctrl-C to stop.\n\n")
 	_, err = io.WriteString(out, b.String())

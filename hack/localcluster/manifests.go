@@ -2,33 +2,21 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ecs-operator/ecs-operator/internal/localcluster"
 )
 
 // fieldOwner is the server-side apply field manager of what localcluster applies.
 const fieldOwner = client.FieldOwner("ecs-operator-local")
-
-// manifest is one object read from a file.
-type manifest struct {
-	obj *unstructured.Unstructured
-	// source is the file and the document's position in it, for errors.
-	source string
-}
 
 // objectRef names an object.
 type objectRef struct {
@@ -37,111 +25,29 @@ type objectRef struct {
 	Name      string
 }
 
-// readManifests reads the objects of every YAML or JSON file of dir (not of its
-// subdirectories), in file name order and then document order. Files may hold several
-// documents and List kinds; kustomization files are skipped.
-func readManifests(dir string) ([]manifest, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("reading the samples: %w", err)
-	}
-	var out []manifest
-	for _, e := range entries { // sorted by file name
-		name := e.Name()
-		if e.IsDir() || !isManifestFile(name) {
-			continue
-		}
-		ms, err := readManifestFile(filepath.Join(dir, name))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ms...)
-	}
-	return out, nil
-}
-
-func isManifestFile(name string) bool {
-	ext := strings.ToLower(filepath.Ext(name))
-	if ext != ".yaml" && ext != ".yml" && ext != ".json" {
-		return false
-	}
-	return !strings.EqualFold(strings.TrimSuffix(name, filepath.Ext(name)), "kustomization")
-}
-
-func readManifestFile(path string) ([]manifest, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = f.Close() }()
-	var out []manifest
-	dec := utilyaml.NewYAMLOrJSONDecoder(f, 4096)
-	for doc := 1; ; doc++ {
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out, nil
-			}
-			return nil, fmt.Errorf("%s: document %d: %w", path, doc, err)
-		}
-		if len(m) == 0 { // empty or comments only
-			continue
-		}
-		source := fmt.Sprintf("%s (document %d)", path, doc)
-		u := &unstructured.Unstructured{Object: m}
-		if !u.IsList() {
-			if err := checkManifest(u, source); err != nil {
-				return nil, err
-			}
-			out = append(out, manifest{obj: u, source: source})
-			continue
-		}
-		if err := u.EachListItem(func(o runtime.Object) error {
-			item := o.(*unstructured.Unstructured)
-			if err := checkManifest(item, source); err != nil {
-				return err
-			}
-			out = append(out, manifest{obj: item, source: source})
-			return nil
-		}); err != nil {
-			return nil, err
-		}
-	}
-}
-
-func checkManifest(u *unstructured.Unstructured, source string) error {
-	if u.GetAPIVersion() == "" || u.GetKind() == "" {
-		return fmt.Errorf("%s: an object needs apiVersion and kind", source)
-	}
-	if u.GetName() == "" {
-		return fmt.Errorf("%s: %s has no metadata.name", source, u.GetKind())
-	}
-	return nil
-}
-
 // applyManifests server-side-applies the cluster-scoped objects, makes sure the namespaces the
 // namespaced objects name exist, then applies the namespaced objects; each group in the order
 // given. Namespaced objects without a namespace go to "default". A namespace that an ECS
 // Cluster (or a CellGroup's tenant Cluster) among the objects claims is the operator's to
 // create when it runs: creating it here would take it from the Cluster.
-func applyManifests(ctx context.Context, c client.Client, ms []manifest, operatorRuns bool) ([]objectRef, error) {
-	var clusterScoped, namespaced []manifest
+func applyManifests(ctx context.Context, c client.Client, ms []localcluster.Manifest, operatorRuns bool) ([]objectRef, error) {
+	var clusterScoped, namespaced []localcluster.Manifest
 	var namespaces []string
 	seenNS := map[string]bool{}
 	for _, m := range ms {
-		isNamespaced, err := c.IsObjectNamespaced(m.obj)
+		isNamespaced, err := c.IsObjectNamespaced(m.Object)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", m.source, m.obj.GroupVersionKind(), err)
+			return nil, fmt.Errorf("%s: %s: %w", m.Source, m.Object.GroupVersionKind(), err)
 		}
 		if !isNamespaced {
-			m.obj.SetNamespace("")
+			m.Object.SetNamespace("")
 			clusterScoped = append(clusterScoped, m)
 			continue
 		}
-		if m.obj.GetNamespace() == "" {
-			m.obj.SetNamespace(metav1.NamespaceDefault)
+		if m.Object.GetNamespace() == "" {
+			m.Object.SetNamespace(metav1.NamespaceDefault)
 		}
-		if ns := m.obj.GetNamespace(); !seenNS[ns] {
+		if ns := m.Object.GetNamespace(); !seenNS[ns] {
 			seenNS[ns] = true
 			namespaces = append(namespaces, ns)
 		}
@@ -153,7 +59,7 @@ func applyManifests(ctx context.Context, c client.Client, ms []manifest, operato
 		if err := applyManifest(ctx, c, m); err != nil {
 			return nil, err
 		}
-		applied = append(applied, refOf(m.obj))
+		applied = append(applied, refOf(m.Object))
 	}
 	claimed := map[string]bool{}
 	if operatorRuns {
@@ -166,42 +72,42 @@ func applyManifests(ctx context.Context, c client.Client, ms []manifest, operato
 		if err := applyManifest(ctx, c, m); err != nil {
 			return nil, err
 		}
-		applied = append(applied, refOf(m.obj))
+		applied = append(applied, refOf(m.Object))
 	}
 	return applied, nil
 }
 
-func applyManifest(ctx context.Context, c client.Client, m manifest) error {
-	obj := m.obj.DeepCopy() // Apply overwrites it with the server's answer
+func applyManifest(ctx context.Context, c client.Client, m localcluster.Manifest) error {
+	obj := m.Object.DeepCopy() // Apply overwrites it with the server's answer
 	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), fieldOwner, client.ForceOwnership); err != nil {
-		return fmt.Errorf("%s: applying %s: %w", m.source, describe(refOf(m.obj)), err)
+		return fmt.Errorf("%s: applying %s: %w", m.Source, describe(refOf(m.Object)), err)
 	}
-	log.Info("applied", "object", describe(refOf(m.obj)))
+	log.Info("applied", "object", describe(refOf(m.Object)))
 	return nil
 }
 
 // clusterNamespaces are the namespaces the ECS Clusters among the objects will have: a
 // Cluster's spec.namespace or name, and each CellGroup tenant's
 // tier-<tier>-cell-<cell>-ig-<infraGroup>-<tenant>.
-func clusterNamespaces(objs []manifest) map[string]bool {
+func clusterNamespaces(objs []localcluster.Manifest) map[string]bool {
 	out := map[string]bool{}
 	for _, m := range objs {
-		gvk := m.obj.GroupVersionKind()
+		gvk := m.Object.GroupVersionKind()
 		if gvk.Group != "ecs.operator.dev" {
 			continue
 		}
 		switch gvk.Kind {
 		case "Cluster":
-			ns, _, _ := unstructured.NestedString(m.obj.Object, "spec", "namespace")
+			ns, _, _ := unstructured.NestedString(m.Object.Object, "spec", "namespace")
 			if ns == "" {
-				ns = m.obj.GetName()
+				ns = m.Object.GetName()
 			}
 			out[ns] = true
 		case "CellGroup":
-			tier, _, _ := unstructured.NestedInt64(m.obj.Object, "spec", "tier")
-			cell, _, _ := unstructured.NestedInt64(m.obj.Object, "spec", "cell")
-			ig, _, _ := unstructured.NestedInt64(m.obj.Object, "spec", "infraGroup")
-			tenants, _, _ := unstructured.NestedSlice(m.obj.Object, "spec", "tenants")
+			tier, _, _ := unstructured.NestedInt64(m.Object.Object, "spec", "tier")
+			cell, _, _ := unstructured.NestedInt64(m.Object.Object, "spec", "cell")
+			ig, _, _ := unstructured.NestedInt64(m.Object.Object, "spec", "infraGroup")
+			tenants, _, _ := unstructured.NestedSlice(m.Object.Object, "spec", "tenants")
 			for _, t := range tenants {
 				if tm, ok := t.(map[string]any); ok {
 					out[fmt.Sprintf("tier-%d-cell-%d-ig-%d-%v", tier, cell, ig, tm["name"])] = true

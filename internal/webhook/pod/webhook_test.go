@@ -184,6 +184,62 @@ func TestPodWebhook_NamespacesThatAreNotClustersAreNotTouched(t *testing.T) {
 	}
 }
 
+// enforce labels the cluster's namespace for Pod Security as the Cluster controller does, so
+// that the API server's own Pod Security admission judges what the webhook produced.
+func enforce(t *testing.T, ns, level string) {
+	t.Helper()
+	n := &corev1.Namespace{}
+	if err := k8s.Get(t.Context(), client.ObjectKey{Name: ns}, n); err != nil {
+		t.Fatal(err)
+	}
+	n.Labels["pod-security.kubernetes.io/enforce"] = level
+	if err := k8s.Update(t.Context(), n); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPodWebhook_TasksOfARestrictedClusterAreHardenedToPassPodSecurity(t *testing.T) {
+	c := tenantNamespace(t, "tenant-r", ecsv1.PodSecurityRestricted)
+	enforce(t, c.Name, "restricted")
+	p := pod(c.Name, func(p *corev1.Pod) { p.Spec.InitContainers = []corev1.Container{{Name: "init", Image: "busybox"}} })
+	if err := k8s.Create(t.Context(), p); err != nil {
+		t.Fatalf("a task definition's pod, hardened, must pass restricted: %v", err)
+	}
+	if sc := p.Spec.SecurityContext; sc == nil || sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault || !ptr.Deref(sc.RunAsNonRoot, false) {
+		t.Fatalf("pod security context %+v", p.Spec.SecurityContext)
+	}
+	for _, ctr := range append(p.Spec.InitContainers, p.Spec.Containers...) {
+		sc := ctr.SecurityContext
+		if sc == nil || ptr.Deref(sc.AllowPrivilegeEscalation, true) || sc.Capabilities == nil || !slices.Contains(sc.Capabilities.Drop, "ALL") {
+			t.Fatalf("container %s security context %+v", ctr.Name, sc)
+		}
+	}
+
+	// What the task definition asks for explicitly is kept, and Pod Security refuses it.
+	root := pod(c.Name, func(p *corev1.Pod) {
+		p.Spec.Containers[0].SecurityContext = &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(true)}
+	})
+	err := k8s.Create(t.Context(), root)
+	if err == nil || !strings.Contains(err.Error(), `violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false`) {
+		t.Fatalf("want Pod Security to refuse privilege escalation, got %v", err)
+	}
+}
+
+func TestPodWebhook_TasksOfABaselineClusterAreLeftAsTheyAre(t *testing.T) {
+	c := tenantNamespace(t, "tenant-b", ecsv1.PodSecurityBaseline)
+	enforce(t, c.Name, "baseline")
+	p := pod(c.Name)
+	if err := k8s.Create(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Spec.SecurityContext != nil && p.Spec.SecurityContext.RunAsNonRoot != nil {
+		t.Fatalf("baseline pods keep running as their image says: %+v", p.Spec.SecurityContext)
+	}
+	if p.Spec.Containers[0].SecurityContext != nil {
+		t.Fatalf("container security context %+v", p.Spec.Containers[0].SecurityContext)
+	}
+}
+
 // This test stops the webhook server, so it runs last: with the webhook away, tenant Pods are
 // refused (fail closed) while kube-system and other namespaces go on.
 func TestPodWebhook_ZZ_WithTheWebhookAwayTenantPodsAreRefusedAndKubeSystemIsNot(t *testing.T) {

@@ -33,7 +33,8 @@ func SetupWithManager(mgr ctrl.Manager) error {
 		Complete()
 }
 
-// Defaulter gives Pods in a cluster namespace the tenant's environment and placement.
+// Defaulter gives Pods in a cluster namespace the tenant's environment and placement, and what
+// the cluster's Pod Security level requires.
 type Defaulter struct{ Reader client.Reader }
 
 // Default mutates a Pod being created.
@@ -44,6 +45,7 @@ func (d *Defaulter) Default(ctx context.Context, pod *corev1.Pod) error {
 	}
 	addTenantEnv(pod, cluster)
 	placeOnClusterCapacity(pod, cluster)
+	hardenForRestricted(pod, cluster)
 	return nil
 }
 
