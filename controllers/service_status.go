@@ -327,6 +327,9 @@ func addServiceEvents(existing []ecsv1.ServiceEvent, messages []string, now time
 		if len(out) > 0 && out[0].Message == msg {
 			continue
 		}
+		if repeating(msg) && slices.ContainsFunc(out[:min(len(out), repeatWindow)], func(e ecsv1.ServiceEvent) bool { return e.Message == msg }) {
+			continue
+		}
 		h := fnv.New64a()
 		_, _ = fmt.Fprintf(h, "%d/%s", now.UnixNano(), msg)
 		ev := ecsv1.ServiceEvent{ID: fmt.Sprintf("%016x", h.Sum64()), CreatedAt: metav1.NewTime(now), Message: msg}
@@ -336,4 +339,14 @@ func addServiceEvents(existing []ecsv1.ServiceEvent, messages []string, now time
 		out = out[:maxServiceEvents]
 	}
 	return out
+}
+
+// repeatWindow is how many of the newest events a repeating message must be absent from to be
+// added again: tasks crash-looping side by side would otherwise alternate their messages and
+// push every other event out of the list.
+const repeatWindow = 10
+
+// repeating reports messages that a failing Service says again and again.
+func repeating(msg string) bool {
+	return strings.HasSuffix(msg, "the task was restarted in place.") || strings.Contains(msg, "is unable to consistently start tasks successfully")
 }

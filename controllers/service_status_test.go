@@ -239,3 +239,19 @@ func TestTaskChanges_ReportsStartedStoppedAndEssentialExits(t *testing.T) {
 		t.Fatalf("messages:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestAddServiceEvents_CrashLoopingTasksDoNotFloodTheEvents(t *testing.T) {
+	evs := addServiceEvents(nil, []string{"(service web) has reached a steady state.", "(service web) (deployment d) deployment failed: tasks failed to start."}, testNow)
+	for i := 0; i < 200; i++ {
+		evs = addServiceEvents(evs, []string{
+			fmt.Sprintf("(service web) (task web-%d) Essential container in task exited: app exited with code 1; the task was restarted in place.", i%2),
+			"(service web) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
+		}, testNow.Add(time.Duration(i)*time.Second))
+	}
+	if len(evs) != 5 {
+		t.Fatalf("%d events, want the 2 first and 3 repeating ones once each: %+v", len(evs), evs)
+	}
+	if evs[len(evs)-1].Message != "(service web) has reached a steady state." {
+		t.Fatalf("the first event was pushed out: %+v", evs)
+	}
+}

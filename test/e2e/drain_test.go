@@ -1,0 +1,90 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+)
+
+// TestDrain_EvictionsNeverTakeAServiceBelowItsMinimumHealthyPercent drains a node the way
+// `kubectl drain` does — cordon, then evict every task through the eviction API, retrying
+// what the disruption budget refuses — and watches the Service's healthy tasks meanwhile.
+func TestDrain_EvictionsNeverTakeAServiceBelowItsMinimumHealthyPercent(t *testing.T) {
+	g := NewWithT(t)
+	ns := namespaceB
+	apply(t, asB, taskDefinition(ns, "api", "api", "nginx:1.27"))
+	apply(t, asB, service(ns, "api", "api", 4, `  deploymentConfiguration:
+    maximumPercent: 200
+    minimumHealthyPercent: 75
+`))
+	waitService(t, ns, "api", converge, func(g Gomega, st ecsv1.ServiceStatus) {
+		steady(g, st)
+		g.Expect(st.RunningCount).To(Equal(int32(4)))
+	})
+	// Drain the node holding the most tasks.
+	perNode := map[string]int{}
+	for _, p := range tasksOf(t.Context(), g, ns, "api") {
+		perNode[p.Spec.NodeName]++
+	}
+	drained := ""
+	for n, c := range perNode {
+		if drained == "" || c > perNode[drained] {
+			drained = n
+		}
+	}
+	t.Logf("tasks per node %v; draining %s", perNode, drained)
+
+	w := watchRollout(t, ns, "api")
+	var node corev1.Node
+	g.Expect(admin.Get(t.Context(), client.ObjectKey{Name: drained}, &node)).To(Succeed())
+	patch := client.MergeFrom(node.DeepCopy())
+	node.Spec.Unschedulable = true
+	g.Expect(admin.Patch(t.Context(), &node, patch)).To(Succeed())
+	defer func() {
+		patch := client.MergeFrom(node.DeepCopy())
+		node.Spec.Unschedulable = false
+		_ = admin.Patch(t.Context(), &node, patch)
+	}()
+
+	refused := 0
+	g.Eventually(func(g Gomega) {
+		left := 0
+		for _, p := range tasksOf(t.Context(), g, ns, "api") {
+			if p.Spec.NodeName != drained {
+				continue
+			}
+			left++
+			err := admin.SubResource("eviction").Create(t.Context(), &p, &policyv1.Eviction{
+				ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: p.Name},
+			})
+			if apierrors.IsTooManyRequests(err) {
+				refused++
+				continue
+			}
+			g.Expect(client.IgnoreNotFound(err)).To(Succeed())
+		}
+		g.Expect(left).To(BeZero())
+	}).WithTimeout(converge).WithPolling(200 * time.Millisecond).Should(Succeed())
+
+	waitService(t, ns, "api", converge, func(g Gomega, st ecsv1.ServiceStatus) {
+		steady(g, st)
+		g.Expect(st.RunningCount).To(Equal(int32(4)))
+	})
+	_, minReady := w.Stop()
+	t.Logf("drain: %d evictions refused by the budget; at least %d of 4 tasks healthy throughout", refused, minReady)
+	g.Expect(minReady).To(BeNumerically(">=", 3), "minimumHealthyPercent 75 of 4")
+	if perNode[drained] >= 2 {
+		g.Expect(refused).To(BeNumerically(">", 0), "two tasks of a node cannot both go while only one may be disrupted")
+	}
+	for _, p := range tasksOf(t.Context(), g, ns, "api") {
+		g.Expect(p.Spec.NodeName).NotTo(Equal(drained))
+	}
+}

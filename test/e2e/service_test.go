@@ -1,0 +1,239 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+)
+
+func service(ns, name, td string, desired int, extra string) string {
+	return fmt.Sprintf(`
+apiVersion: ecs.operator.dev/v1alpha1
+kind: Service
+metadata:
+  name: %s
+  namespace: %s
+spec:
+  taskDefinition: %s
+  desiredCount: %d
+%s`, name, ns, td, desired, extra)
+}
+
+// rolloutWatch samples a Service's live tasks while it rolls out: the most that existed at
+// once and the fewest that were ready.
+type rolloutWatch struct {
+	mu                 sync.Mutex
+	maxTasks, minReady int
+	stop               chan struct{}
+	done               chan struct{}
+}
+
+func watchRollout(t *testing.T, ns, svc string) *rolloutWatch {
+	w := &rolloutWatch{minReady: 1 << 30, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		g := NewGomega(func(message string, _ ...int) { t.Errorf("watching the rollout: %s", message) })
+		for {
+			select {
+			case <-w.stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			pods := tasksOf(t.Context(), g, ns, svc)
+			ready := 0
+			for i := range pods {
+				if podReady(&pods[i]) {
+					ready++
+				}
+			}
+			w.mu.Lock()
+			w.maxTasks, w.minReady = max(w.maxTasks, len(pods)), min(w.minReady, ready)
+			w.mu.Unlock()
+		}
+	}()
+	return w
+}
+
+func (w *rolloutWatch) Stop() (maxTasks, minReady int) {
+	close(w.stop)
+	<-w.done
+	return w.maxTasks, w.minReady
+}
+
+func TestService_SteadyStateScaleAndARolloutWithinItsPercentages(t *testing.T) {
+	g := NewWithT(t)
+	ns := namespaceA
+	apply(t, asA, taskDefinition(ns, "shop-v1", "shop", "nginx:1.27"))
+	apply(t, asA, service(ns, "shop", "shop", 3, `  deploymentConfiguration:
+    maximumPercent: 150
+    minimumHealthyPercent: 60
+`))
+
+	st := waitService(t, ns, "shop", converge, func(g Gomega, st ecsv1.ServiceStatus) {
+		steady(g, st)
+		g.Expect(st.RunningCount).To(Equal(int32(3)))
+	})
+	g.Expect(eventMessages(st)).To(ContainElement(ContainSubstring("(service shop) has reached a steady state.")))
+	started := 0
+	for _, m := range eventMessages(st) {
+		if strings.HasPrefix(m, "(service shop) has started ") {
+			started += strings.Count(m, "(task shop-")
+		}
+	}
+	g.Expect(started).To(Equal(3), "tasks reported started: %q", eventMessages(st))
+	g.Expect(tasksOf(t.Context(), g, ns, "shop")).To(HaveLen(3))
+	for _, p := range tasksOf(t.Context(), g, ns, "shop") {
+		g.Expect(p.Status.Phase).To(Equal(corev1.PodRunning))
+		g.Expect(p.Spec.NodeName).To(HavePrefix(tenantA+"-"), "EC2 tasks run on the tenant's own nodes")
+	}
+
+	// kubectl scale ecssvc/shop --replicas=5, through the scale subresource.
+	scale := &autoscalingv1.Scale{}
+	svc := &ecsv1.Service{}
+	svc.Namespace, svc.Name = ns, "shop"
+	g.Expect(asA.SubResource("scale").Get(t.Context(), svc, scale)).To(Succeed())
+	scale.Spec.Replicas = 5
+	g.Expect(asA.SubResource("scale").Update(t.Context(), svc, client.WithSubResourceBody(scale))).To(Succeed())
+	waitService(t, ns, "shop", converge, func(g Gomega, st ecsv1.ServiceStatus) {
+		steady(g, st)
+		g.Expect(st.DesiredCount).To(Equal(int32(5)))
+		g.Expect(st.RunningCount).To(Equal(int32(5)))
+	})
+
+	// A new revision rolls out: at most 150% of 5 = 7 tasks at once, at least 60% of 5 = 3 healthy.
+	w := watchRollout(t, ns, "shop")
+	apply(t, asA, taskDefinition(ns, "shop-v1", "shop", "nginx:1.28"))
+	st = waitService(t, ns, "shop", converge, func(g Gomega, st ecsv1.ServiceStatus) {
+		g.Expect(st.TaskDefinition).To(Equal("shop:2"))
+		steady(g, st)
+		g.Expect(st.RunningCount).To(Equal(int32(5)))
+		g.Expect(st.Deployments).To(HaveLen(1))
+		g.Expect(st.Deployments[0].RolloutState).To(Equal(ecsv1.RolloutCompleted))
+	})
+	maxTasks, minReady := w.Stop()
+	t.Logf("rollout of 5 tasks at 150%%/60%%: at most %d tasks, at least %d ready", maxTasks, minReady)
+	g.Expect(maxTasks).To(BeNumerically("<=", 7), "maximumPercent 150")
+	g.Expect(maxTasks).To(BeNumerically(">", 5), "the rollout used its surge")
+	g.Expect(minReady).To(BeNumerically(">=", 3), "minimumHealthyPercent 60")
+	g.Expect(eventMessages(st)).To(ContainElement(ContainSubstring("deployment completed.")))
+}
+
+func TestService_AFailingRevisionTripsTheCircuitBreakerAndRollsBack(t *testing.T) {
+	g := NewWithT(t)
+	ns := namespaceA
+	apply(t, asA, taskDefinition(ns, "cart-v1", "cart", "nginx:1.27"))
+	apply(t, asA, service(ns, "cart", "cart", 2, `  deploymentConfiguration:
+    deploymentCircuitBreaker:
+      enable: true
+      rollback: true
+`))
+	waitService(t, ns, "cart", converge, func(g Gomega, st ecsv1.ServiceStatus) {
+		steady(g, st)
+		g.Expect(st.RunningCount).To(Equal(int32(2)))
+	})
+
+	// Revision 2's container exits at once, again and again (kwok.local/exit-1).
+	apply(t, asA, taskDefinition(ns, "cart-v1", "cart", "kwok.local/exit-1"))
+	st := waitService(t, ns, "cart", 2*converge, func(g Gomega, st ecsv1.ServiceStatus) {
+		g.Expect(st.TaskDefinition).To(Equal("cart:1"), "deployments %+v", st.Deployments)
+		g.Expect(eventMessages(st)).To(ContainElement(ContainSubstring("deployment failed: tasks failed to start.")))
+		g.Expect(eventMessages(st)).To(ContainElement(ContainSubstring("rolling back to deployment")))
+		steady(g, st)
+		g.Expect(st.RunningCount).To(Equal(int32(2)))
+	})
+	g.Expect(st.Deployments).To(ContainElement(And(
+		HaveField("TaskDefinition", "cart:2"),
+		HaveField("RolloutState", ecsv1.RolloutFailed),
+	)))
+	for _, p := range tasksOf(t.Context(), g, ns, "cart") {
+		g.Expect(p.Spec.Containers[0].Image).To(Equal("nginx:1.27"), "only revision 1's tasks are left")
+	}
+}
+
+func TestService_DaemonRunsOneTaskOnEachMatchingNode(t *testing.T) {
+	g := NewWithT(t)
+	ns := namespaceA
+	// X86_64 only: tenant A has three x86 nodes and one Graviton node.
+	apply(t, asA, taskDefinition(ns, "agent", "agent", "fluent-bit:3"))
+	apply(t, asA, `
+apiVersion: ecs.operator.dev/v1alpha1
+kind: Service
+metadata:
+  name: agent
+  namespace: `+ns+`
+spec:
+  taskDefinition: agent
+  schedulingStrategy: DAEMON
+`)
+	waitService(t, ns, "agent", converge, func(g Gomega, st ecsv1.ServiceStatus) {
+		steady(g, st)
+		g.Expect(st.RunningCount).To(Equal(int32(3)))
+	})
+	nodes := map[string]bool{}
+	for _, p := range tasksOf(t.Context(), g, ns, "agent") {
+		nodes[p.Spec.NodeName] = true
+	}
+	g.Expect(nodes).To(HaveLen(3))
+	g.Expect(nodes).NotTo(HaveKey(tenantA+"-4"), "the Graviton node does not match X86_64")
+}
+
+func TestService_DistinctInstanceSpreadsTasksOverNodes(t *testing.T) {
+	g := NewWithT(t)
+	ns := namespaceA
+	apply(t, asA, taskDefinition(ns, "search", "search", "opensearch:2"))
+	apply(t, asA, service(ns, "search", "search", 3, `  placementConstraints:
+  - type: distinctInstance
+`))
+	waitService(t, ns, "search", converge, func(g Gomega, st ecsv1.ServiceStatus) {
+		steady(g, st)
+		g.Expect(st.RunningCount).To(Equal(int32(3)))
+	})
+	nodes := map[string]bool{}
+	for _, p := range tasksOf(t.Context(), g, ns, "search") {
+		nodes[p.Spec.NodeName] = true
+	}
+	g.Expect(nodes).To(HaveLen(3), "three tasks on three nodes")
+}
+
+// TestService_BrokenTasksFailTheFirstDeployment: whatever breaks a task — its essential
+// container exits, its health check fails, its image cannot be pulled — the circuit breaker
+// counts it and fails the deployment (with nothing to roll back to, the Service stays on it).
+func TestService_BrokenTasksFailTheFirstDeployment(t *testing.T) {
+	for _, tc := range []struct {
+		name, image string
+		desired     int
+	}{
+		{"crash", "kwok.local/exit-1", 2},
+		{"unhealthy", "kwok.local/unhealthy", 2},
+		// A task whose image cannot be pulled is one failure however often the kubelet retries
+		// (docs/ecs-semantics.md): three of them reach the threshold.
+		{"no-image", "kwok.local/pull-error:1.0", 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			ns := namespaceA
+			apply(t, asA, taskDefinition(ns, "broken-"+tc.name, "broken-"+tc.name, tc.image))
+			apply(t, asA, service(ns, "broken-"+tc.name, "broken-"+tc.name, tc.desired, `  deploymentConfiguration:
+    deploymentCircuitBreaker:
+      enable: true
+      rollback: true
+`))
+			st := waitService(t, ns, "broken-"+tc.name, converge, func(g Gomega, st ecsv1.ServiceStatus) {
+				g.Expect(st.Deployments).NotTo(BeEmpty())
+				g.Expect(st.Deployments[0].RolloutState).To(Equal(ecsv1.RolloutFailed), "deployments %+v", st.Deployments)
+			})
+			g.Expect(st.Deployments[0].FailedTasks).To(BeNumerically(">=", 3), "the threshold for up to 6 tasks is 3")
+			g.Expect(st.RunningCount).To(BeZero())
+			g.Expect(eventMessages(st)).To(ContainElement(ContainSubstring("deployment failed: tasks failed to start.")))
+		})
+	}
+}

@@ -1,0 +1,135 @@
+// Package e2e proves ECS behaviour end to end: the operator binary runs with its webhooks
+// against the local cluster (internal/localcluster: a real control plane with kube-scheduler,
+// kube-controller-manager and kwok playing the kubelet of fake nodes), and the tests act as
+// kubectl users would, mostly as a tenant's developer.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ecs-operator/ecs-operator/internal/localcluster"
+	"github.com/ecs-operator/ecs-operator/internal/testenv"
+)
+
+// The CellGroup every test works in: two tenants, each with its own Cluster and namespace.
+const (
+	cellGroup  = "tier-9-cell-1-ig-1"
+	tenantA    = "e2e-a"
+	tenantB    = "e2e-b"
+	namespaceA = cellGroup + "-" + tenantA
+	namespaceB = cellGroup + "-" + tenantB
+	// developerA is a member of tenant A's owner group; developerB is tenant B's owner.
+	developerA      = "alice@e2e-a.example.com"
+	developerAGroup = "e2e-a-developers"
+	developerB      = "bob@e2e-b.example.com"
+)
+
+var (
+	cluster  *localcluster.Cluster
+	operator *localcluster.Operator
+	admin    client.Client
+	// asA and asB act as the tenants' developers (impersonation, real RBAC and webhooks).
+	asA, asB client.Client
+	logDir   string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	if err := setup(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e setup: %v\n", err)
+		teardown()
+		return 1
+	}
+	code := m.Run()
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "e2e: the operator's log is %s\n", filepath.Join(logDir, "operator.log"))
+	}
+	teardown()
+	return code
+}
+
+func setup() error {
+	ctx := context.Background()
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		return err
+	}
+	if logDir, err = os.MkdirTemp("", "ecs-e2e-"); err != nil {
+		return err
+	}
+	manager := filepath.Join(logDir, "manager")
+	build := exec.Command("go", "build", "-o", manager, "./cmd/manager")
+	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("building the operator: %w", err)
+	}
+	assets := os.Getenv("KUBEBUILDER_ASSETS")
+	if assets == "" {
+		assets = filepath.Join(root, "bin", "k8s", testenv.KubernetesVersion)
+	}
+	scheme, err := testenv.Scheme()
+	if err != nil {
+		return err
+	}
+	cluster, err = localcluster.Start(ctx, localcluster.Options{
+		Assets: assets, Scheme: scheme,
+		CRDDirs: []string{filepath.Join(root, "config", "crd", "bases")},
+		Nodes:   localcluster.Fleet(tenantA, tenantB),
+	})
+	if err != nil {
+		return err
+	}
+	admin = cluster.Client
+	out, err := os.Create(filepath.Join(logDir, "operator.log"))
+	if err != nil {
+		return err
+	}
+	operator, err = localcluster.StartOperator(ctx, admin, localcluster.OperatorOptions{
+		Binary: manager, Kubeconfig: cluster.Kubeconfig,
+		WebhookDir: filepath.Join(root, "config", "webhook"), CertDir: filepath.Join(logDir, "certs"),
+		Out: out,
+	})
+	if err != nil {
+		return fmt.Errorf("%w (log: %s)", err, out.Name())
+	}
+	if asA, err = impersonate(developerA, developerAGroup); err != nil {
+		return err
+	}
+	if asB, err = impersonate(developerB); err != nil {
+		return err
+	}
+	return createCellGroup(ctx)
+}
+
+func impersonate(user string, groups ...string) (client.Client, error) {
+	cfg := rest.CopyConfig(cluster.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: append(groups, "system:authenticated")}
+	s, err := testenv.Scheme()
+	if err != nil {
+		return nil, err
+	}
+	return client.New(cfg, client.Options{Scheme: s})
+}
+
+func teardown() {
+	if operator != nil {
+		_ = operator.Stop(10 * time.Second)
+	}
+	if cluster != nil {
+		if err := cluster.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "stopping the local cluster: %v\n", err)
+		}
+	}
+}
