@@ -158,7 +158,7 @@ func InstallWebhooks(ctx context.Context, c client.Client, dir, baseURL string) 
 			return nil, err
 		}
 		u.SetManagedFields(nil)
-		if err := c.Patch(ctx, u, client.Apply, fieldOwner, client.ForceOwnership); err != nil {
+		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), fieldOwner, client.ForceOwnership); err != nil {
 			return nil, fmt.Errorf("%s: installing %s: %w", m.Source, u.GetName(), err)
 		}
 		names = append(names, u.GetKind()+"/"+u.GetName())

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -81,7 +82,10 @@ spec:
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("CellGroup %s not Ready within %s: %v %+v", cellGroup, converge, err, cg.Status)
+			if err == nil {
+				err = errors.New("its Ready condition is not True")
+			}
+			return fmt.Errorf("CellGroup %s not Ready within %s (status %+v): %w", cellGroup, converge, cg.Status, err)
 		}
 		time.Sleep(poll)
 	}
@@ -97,7 +101,7 @@ func applyAs(ctx context.Context, c client.Client, docs string) error {
 		if err := yaml.Unmarshal([]byte(doc), &u.Object); err != nil {
 			return fmt.Errorf("parsing %q: %w", doc, err)
 		}
-		if err := c.Patch(ctx, u, client.Apply, client.FieldOwner("kubectl"), client.ForceOwnership); err != nil {
+		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner("kubectl"), client.ForceOwnership); err != nil {
 			return fmt.Errorf("applying %s %s: %w", u.GetKind(), u.GetName(), err)
 		}
 	}
