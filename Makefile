@@ -82,6 +82,14 @@ test: verify lint local-cluster-bins ## Check generated files and lint, then run
 test-only: local-cluster-bins ## Run the tests without verify and lint.
 	go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./...
 
+# bench is not part of test or CI: it runs for 15-20 minutes on two cores and wants the machine
+# to itself. BENCH_FLAGS passes flags, e.g. BENCH_FLAGS="-services 200 -tenants 5" for a quick
+# run (docs/benchmarks.md lists them).
+BENCH_FLAGS ?=
+.PHONY: bench
+bench: local-cluster-bins ## Benchmark the operator against a floor (docs/benchmarks.md); results in bin/bench/.
+	go run ./test/bench -assets $(K8S_ASSETS) $(BENCH_FLAGS)
+
 ##@ Build
 
 .PHONY: build

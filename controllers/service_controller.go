@@ -177,7 +177,7 @@ func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 	}
 	status.Events = addServiceEvents(svc.Status.Events, messages, now)
 	for _, msg := range messages {
-		after = append(after, func() { r.Recorder.Eventf(svc, nil, eventType(msg), "ServiceEvent", "Reconcile", "%s", msg) })
+		after = append(after, func() { r.Recorder.Eventf(svc, nil, eventType(msg), eventReason(msg), "Reconcile", "%s", msg) })
 	}
 	svc.Status = status
 	return ctrl.Result{}, nil
@@ -834,6 +834,32 @@ func (r *ServiceReconciler) forget(key types.NamespacedName) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.seen, key)
+}
+
+// eventReasons name the kinds of ECS service messages, most specific first. Each kind gets its
+// own Kubernetes Event reason: the events library merges Events of one object with the same
+// reason and action into a series that keeps the first note, so one reason for all would
+// show "deployment completed" and hide the "steady state" that follows it.
+var eventReasons = []struct{ substr, reason string }{
+	{"has reached a steady state", "SteadyState"},
+	{"deployment completed", "DeploymentCompleted"},
+	{"deployment failed", "DeploymentFailed"},
+	{"rolling back to deployment", "RollingBack"},
+	{"has started", "TasksStarted"},
+	{"has stopped", "TasksStopped"},
+	{"was unable to place a task", "UnableToPlaceTask"},
+	{"failed to launch a task", "FailedToLaunchTask"},
+	{"is unable to consistently start tasks", "UnableToStartTasks"},
+	{"the task was restarted in place", "TaskRestarted"},
+}
+
+func eventReason(msg string) string {
+	for _, r := range eventReasons {
+		if strings.Contains(msg, r.substr) {
+			return r.reason
+		}
+	}
+	return "ServiceEvent"
 }
 
 func eventType(msg string) string {

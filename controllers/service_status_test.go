@@ -255,3 +255,19 @@ func TestAddServiceEvents_CrashLoopingTasksDoNotFloodTheEvents(t *testing.T) {
 		t.Fatalf("the first event was pushed out: %+v", evs)
 	}
 }
+
+func TestEventReason_EachKindOfServiceMessageHasItsOwnReason(t *testing.T) {
+	for msg, want := range map[string]string{
+		"(service web) has reached a steady state.":                                      "SteadyState",
+		"(service web) (deployment ecs-svc/1) deployment completed.":                     "DeploymentCompleted",
+		"(service web) (deployment ecs-svc/1) deployment failed: tasks failed to start.": "DeploymentFailed",
+		"(service web) rolling back to deployment ecs-svc/1.":                            "RollingBack",
+		"(service web) has started 2 tasks: (task a) (task b).":                          "TasksStarted",
+		"(service web) failed to launch a task with (error quota).":                      "FailedToLaunchTask",
+		"something new": "ServiceEvent",
+	} {
+		if got := eventReason(msg); got != want {
+			t.Errorf("eventReason(%q) = %q, want %q", msg, got, want)
+		}
+	}
+}
