@@ -18,6 +18,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -42,7 +43,9 @@ type options struct {
 	webhookCertDir string
 	webhookPort    int
 	webhookHost    string
-	enableHTTP2    bool
+	// maxConcurrentReconciles is how many objects of one kind are reconciled at once.
+	maxConcurrentReconciles int
+	enableHTTP2             bool
 	// enableWebhooks is false when ENABLE_WEBHOOKS=false.
 	enableWebhooks bool
 	certs          certOptions
@@ -81,6 +84,9 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 	fs.IntVar(&opts.webhookPort, "webhook-port", webhook.DefaultPort, "Port the webhook server listens on.")
 	fs.StringVar(&opts.webhookHost, "webhook-host", "",
 		`Address the webhook server binds to, for example "127.0.0.1"; empty means every interface.`)
+	fs.IntVar(&opts.maxConcurrentReconciles, "max-concurrent-reconciles", 4,
+		"How many objects of one kind each controller reconciles at once (never the same object twice); "+
+			"each reconcile mostly waits on the API server, so one worker leaves thousands of Services queued.")
 	fs.BoolVar(&opts.enableHTTP2, "enable-http2", false,
 		"Serve HTTP/2 on the metrics and webhook servers; off by default because of the HTTP/2 "+
 			"Stream Cancellation and Rapid Reset vulnerabilities (CVE-2023-44487, CVE-2023-39325).")
@@ -91,6 +97,9 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if opts.maxConcurrentReconciles < 1 {
+		return nil, fmt.Errorf("--max-concurrent-reconciles %d must be at least 1", opts.maxConcurrentReconciles)
 	}
 	if opts.webhookPort < 1 || opts.webhookPort > 65535 {
 		return nil, fmt.Errorf("--webhook-port %d is not a TCP port", opts.webhookPort)
@@ -146,6 +155,7 @@ func run(opts *options) error {
 		// The process exits as soon as the manager stops, so the leader may hand the Lease over
 		// at once instead of making the next leader wait for it to expire.
 		LeaderElectionReleaseOnCancel: true,
+		Controller:                    ctrlconfig.Controller{MaxConcurrentReconciles: opts.maxConcurrentReconciles},
 	}
 	certDir := opts.webhookCertDir
 	if certDir == "" {
