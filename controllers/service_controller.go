@@ -63,6 +63,9 @@ type ServiceReconciler struct {
 	// reported for the tasks already running.
 	mu   sync.Mutex
 	seen map[types.NamespacedName]map[string]int32
+	// started is when the reconciler was set up: a Service seen for the first time reports the
+	// tasks created since then as started, and not, after a restart, every task it already had.
+	started time.Time
 }
 
 // Reconcile drives one Service towards its spec.
@@ -167,7 +170,11 @@ func (r *ServiceReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		LaunchFailures: applied.launchFailures,
 	})
 	status.Selector = labels.SelectorFromSet(serviceSelector(svc)).String()
-	messages = append(messages, r.taskChanges(svc, pods)...)
+	changes, commitTasks := r.taskChanges(svc, pods)
+	messages = append(messages, changes...)
+	// Remembered only once the status holding these messages is written: a reconcile that
+	// loses a write conflict reports the same changes again on its retry.
+	after = append(after, commitTasks)
 	if plan.rollbackFrom != "" {
 		messages = append(messages, fmt.Sprintf("(service %s) rolling back to deployment %s.", svc.Name, deploymentID(svc, plan.primary)))
 		after = append(after, func() { metrics.RolledBack(svc.Namespace, svc.Name) })
@@ -757,7 +764,10 @@ func (r *ServiceReconciler) nodeLabelValues(ctx context.Context) (func(string) [
 
 // taskChanges reports the tasks started and stopped since the last reconcile, and the
 // essential containers whose exit restarted a task in place, as ECS reports stopped tasks.
-func (r *ServiceReconciler) taskChanges(svc *ecsv1.Service, pods []corev1.Pod) []string {
+//
+// It returns the messages and a function that remembers the tasks seen, to call once the
+// messages are recorded.
+func (r *ServiceReconciler) taskChanges(svc *ecsv1.Service, pods []corev1.Pod) ([]string, func()) {
 	key := client.ObjectKeyFromObject(svc)
 	current := map[string]int32{}
 	byName := map[string]*corev1.Pod{}
@@ -769,16 +779,29 @@ func (r *ServiceReconciler) taskChanges(svc *ecsv1.Service, pods []corev1.Pod) [
 		}
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.seen == nil {
-		r.seen = map[types.NamespacedName]map[string]int32{}
-	}
 	before, known := r.seen[key]
-	r.seen[key] = current
-	if !known {
-		return nil
+	r.mu.Unlock()
+	commit := func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.seen == nil {
+			r.seen = map[types.NamespacedName]map[string]int32{}
+		}
+		r.seen[key] = current
 	}
 	var started, stopped, exits []string
+	if !known {
+		for name, p := range byName {
+			if p.CreationTimestamp.After(r.started) {
+				started = append(started, "(task "+name+")")
+			}
+		}
+		sort.Strings(started)
+		if len(started) == 0 {
+			return nil, commit
+		}
+		return []string{fmt.Sprintf("(service %s) has started %d tasks: %s.", svc.Name, len(started), strings.Join(started, " "))}, commit
+	}
 	for name, restarts := range current {
 		prev, ok := before[name]
 		switch {
@@ -806,7 +829,7 @@ func (r *ServiceReconciler) taskChanges(svc *ecsv1.Service, pods []corev1.Pod) [
 	if len(started) > 0 {
 		msgs = append(msgs, fmt.Sprintf("(service %s) has started %d tasks: %s.", svc.Name, len(started), strings.Join(started, " ")))
 	}
-	return msgs
+	return msgs, commit
 }
 
 // podRestarts is the restart count of a task: its most restarted container.
@@ -875,6 +898,7 @@ func (r *ServiceReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
+	r.started = r.Clock.Now()
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&ecsv1.Service{}).
 		Owns(&appsv1.Deployment{}).

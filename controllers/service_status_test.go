@@ -221,15 +221,21 @@ func containsMessage(events []string, want string) bool {
 func TestTaskChanges_ReportsStartedStoppedAndEssentialExits(t *testing.T) {
 	r := &ServiceReconciler{}
 	svc := testService()
-	if msgs := r.taskChanges(svc, pods(2, "a", "web:1", true)); len(msgs) != 0 {
+	msgs, commit := r.taskChanges(svc, pods(2, "a", "web:1", true))
+	if len(msgs) != 0 {
 		t.Fatalf("the first look reports nothing, got %q", msgs)
 	}
+	commit()
 	crashed := taskPod("a-0", "web:1", true, func(p *corev1.Pod) {
 		p.Annotations[annotationEssential] = "web"
 		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "web", RestartCount: 1,
 			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137}}}}
 	})
-	msgs := r.taskChanges(svc, []corev1.Pod{crashed, taskPod("b-0", "web:1", false)})
+	// Until the first look is committed (its status written), it is not remembered.
+	if again, _ := r.taskChanges(svc, pods(2, "a", "web:1", true)); len(again) != 0 {
+		t.Fatalf("an uncommitted look reports nothing new, got %q", again)
+	}
+	msgs, _ = r.taskChanges(svc, []corev1.Pod{crashed, taskPod("b-0", "web:1", false)})
 	want := []string{
 		"(service web) has stopped 1 running tasks: (task a-1).",
 		"(service web) (task a-0) Essential container in task exited: web exited with code 137; the task was restarted in place.",
