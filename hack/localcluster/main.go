@@ -28,9 +28,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -38,6 +35,7 @@ import (
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/internal/localcluster"
+	"github.com/ecs-operator/ecs-operator/internal/testenv"
 )
 
 // options are the command line flags.
@@ -96,13 +94,6 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, error) {
 	return o, nil
 }
 
-func newScheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(s))
-	utilruntime.Must(ecsv1.AddToScheme(s))
-	return s
-}
-
 // run starts everything, waits for a signal and stops everything it started, in reverse order.
 func run(o *options) (err error) {
 	ctx, stopSignals := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -119,7 +110,10 @@ func run(o *options) (err error) {
 	if err != nil {
 		return err
 	}
-	scheme := newScheme()
+	scheme, err := testenv.Scheme()
+	if err != nil {
+		return err
+	}
 
 	var c client.Client
 	kubeconfig := o.kubeconfig
@@ -192,7 +186,7 @@ func run(o *options) (err error) {
 		log.Info("signal received, stopping")
 		return nil
 	}
-	if err := printSummary(ctx, os.Stdout, c, kubeconfig, applied); err != nil {
+	if err := printSummary(os.Stdout, kubeconfig, applied); err != nil {
 		return err
 	}
 
@@ -292,12 +286,11 @@ func executable(path string) (string, error) {
 	return abs, nil
 }
 
-// printSummary prints how to reach the cluster and the applied objects as the API server has
-// them.
-func printSummary(ctx context.Context, out io.Writer, c client.Reader, kubeconfig string, applied []objectRef) error {
-	rows, err := readBack(ctx, c, applied)
-	if err != nil {
-		return err
+// printSummary prints how to reach the cluster and how many sample objects were applied.
+func printSummary(out io.Writer, kubeconfig string, applied []objectRef) error {
+	rows := map[objectRef]bool{}
+	for _, r := range applied {
+		rows[r] = true
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nThe cluster is running. Try:\n\n")
@@ -310,6 +303,6 @@ func printSummary(ctx context.Context, out io.Writer, c client.Reader, kubeconfi
 		fmt.Fprintf(&b, "Applied %d sample objects.\n\n", len(rows))
 	}
 	b.WriteString("Press Ctrl-C to stop.\n\n")
-	_, err = io.WriteString(out, b.String())
+	_, err := io.WriteString(out, b.String())
 	return err
 }

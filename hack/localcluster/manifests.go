@@ -168,26 +168,6 @@ func waitNamespace(ctx context.Context, c client.Client, name string) error {
 	}
 }
 
-// readBack gets each object from the API server and returns them as stored there, without
-// duplicates.
-func readBack(ctx context.Context, c client.Reader, refs []objectRef) ([]objectRef, error) {
-	seen := map[objectRef]bool{}
-	var out []objectRef
-	for _, ref := range refs {
-		if seen[ref] {
-			continue
-		}
-		seen[ref] = true
-		u := &unstructured.Unstructured{}
-		u.SetGroupVersionKind(ref.GVK)
-		if err := c.Get(ctx, client.ObjectKey{Namespace: ref.Namespace, Name: ref.Name}, u); err != nil {
-			return nil, fmt.Errorf("reading back %s: %w", describe(ref), err)
-		}
-		out = append(out, refOf(u))
-	}
-	return out, nil
-}
-
 func refOf(u *unstructured.Unstructured) objectRef {
 	return objectRef{GVK: u.GroupVersionKind(), Namespace: u.GetNamespace(), Name: u.GetName()}
 }

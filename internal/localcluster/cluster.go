@@ -124,7 +124,7 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 		name string
 		args func() ([]string, error)
 	}{
-		{"kube-controller-manager", func() ([]string, error) { return c.controllerManagerArgs(qps) }},
+		{"kube-controller-manager", func() ([]string, error) { return c.controllerManagerArgs(qps), nil }},
 		{"kube-scheduler", func() ([]string, error) { return c.schedulerArgs(qps) }},
 		{"kwok", c.kwokArgs},
 	} {
@@ -177,19 +177,19 @@ func (c *Cluster) startControlPlane(assets string, o Options) error {
 	// envtest turns the ServiceAccount admission plugin off; a real cluster has it, and Pods of
 	// a namespace wait for its default ServiceAccount.
 	api.Configure().Disable("disable-admission-plugins")
-	if out, err := c.logFile("kube-apiserver", o.Out); err == nil {
-		api.Out, api.Err = out, out
-	} else {
+	apiOut, err := c.logFile("kube-apiserver", o.Out)
+	if err != nil {
 		return err
 	}
+	api.Out, api.Err = apiOut, apiOut
 	etcd := &envtest.Etcd{}
 	c.env.ControlPlane.Etcd = etcd
 	etcd.DataDir = filepath.Join(c.Dir, "etcd")
-	if out, err := c.logFile("etcd", o.Out); err == nil {
-		etcd.Out, etcd.Err = out, out
-	} else {
+	etcdOut, err := c.logFile("etcd", o.Out)
+	if err != nil {
 		return err
 	}
+	etcd.Out, etcd.Err = etcdOut, etcdOut
 	cfg, err := c.env.Start()
 	if err != nil {
 		return fmt.Errorf("starting etcd and kube-apiserver (see %s): %w", filepath.Join(c.Dir, "logs"), err)
@@ -209,7 +209,7 @@ func (c *Cluster) startControlPlane(assets string, o Options) error {
 
 func (c *Cluster) caFile() string { return filepath.Join(c.Dir, "pki", "cluster-ca.crt") }
 
-func (c *Cluster) controllerManagerArgs(qps int) ([]string, error) {
+func (c *Cluster) controllerManagerArgs(qps int) []string {
 	return []string{
 		"--kubeconfig=" + c.Kubeconfig,
 		"--authentication-skip-lookup",
@@ -229,7 +229,7 @@ func (c *Cluster) controllerManagerArgs(qps int) ([]string, error) {
 		"--concurrent-serviceaccount-token-syncs=10",
 		// The fake nodes never run a pod lifecycle; pods of vanished nodes go quickly.
 		"--terminated-pod-gc-threshold=1000",
-	}, nil
+	}
 }
 
 func (c *Cluster) schedulerArgs(qps int) ([]string, error) {
@@ -296,9 +296,6 @@ func (c *Cluster) waitForControllers(ctx context.Context) error {
 		return err == nil, client.IgnoreNotFound(err)
 	})
 }
-
-// assetsDir is the directory of the binaries the cluster runs.
-func (c *Cluster) assetsDir() string { return c.assets }
 
 // Components are the processes the cluster runs besides etcd and kube-apiserver.
 func (c *Cluster) Components() []*Process { return c.components }

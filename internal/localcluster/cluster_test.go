@@ -256,7 +256,7 @@ func TestStages_InitContainersCompleteAndSidecarsRunBeforeTheApp(t *testing.T) {
 
 func TestStop_LeavesNoProcessBehind(t *testing.T) {
 	g := NewWithT(t)
-	c, err := Start(context.Background(), Options{Assets: cluster.assetsDir(), Nodes: FargateNodes(1)})
+	c, err := Start(context.Background(), Options{Assets: cluster.assets, Nodes: FargateNodes(1)})
 	g.Expect(err).NotTo(HaveOccurred())
 	dir := c.Dir
 	pids := []int{}
