@@ -17,10 +17,14 @@ import (
 // CacheOptions keep only ecs-operator's own objects of the built-in kinds it writes in the
 // informer caches, so that the operator's memory grows with what it manages, not with the
 // cluster: every object it creates carries app.kubernetes.io/managed-by=ecs-operator.
+//
+// Every cached object loses its managedFields, which no reconciler reads and which are often
+// the larger part of an object; task Pods keep only what the Service and Task reconcilers read.
 func CacheOptions() cache.Options {
-	managed := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{ecsv1.LabelManagedBy: ecsv1.ManagedByValue})}
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&corev1.Pod{}:                            managed,
+	selector := labels.SelectorFromSet(labels.Set{ecsv1.LabelManagedBy: ecsv1.ManagedByValue})
+	managed := cache.ByObject{Label: selector}
+	return cache.Options{DefaultTransform: cache.TransformStripManagedFields(), ByObject: map[client.Object]cache.ByObject{
+		&corev1.Pod{}:                            {Label: selector, Transform: trimPod},
 		&corev1.Service{}:                        managed,
 		&corev1.ServiceAccount{}:                 managed,
 		&corev1.PersistentVolumeClaim{}:          managed,
@@ -38,4 +42,42 @@ func CacheOptions() cache.Options {
 		&policyv1.PodDisruptionBudget{}:          managed,
 		&autoscalingv2.HorizontalPodAutoscaler{}: managed,
 	}}
+}
+
+// trimPod keeps of a task Pod what the reconcilers read — metadata, which containers there are
+// with their restart rules and whether they have health checks, the node, and the status — so
+// that thousands of tasks cost little memory. Environment, volumes, images and resources go.
+func trimPod(obj any) (any, error) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return obj, nil
+	}
+	pod.ManagedFields = nil
+	trim := func(cs []corev1.Container) []corev1.Container {
+		out := make([]corev1.Container, len(cs))
+		for i, c := range cs {
+			out[i] = corev1.Container{Name: c.Name, RestartPolicy: c.RestartPolicy, RestartPolicyRules: c.RestartPolicyRules}
+			if c.ReadinessProbe != nil {
+				out[i].ReadinessProbe = &corev1.Probe{}
+			}
+			if c.StartupProbe != nil {
+				out[i].StartupProbe = &corev1.Probe{}
+			}
+		}
+		return out
+	}
+	pod.Spec = corev1.PodSpec{
+		InitContainers: trim(pod.Spec.InitContainers),
+		Containers:     trim(pod.Spec.Containers),
+		NodeName:       pod.Spec.NodeName,
+		RestartPolicy:  pod.Spec.RestartPolicy,
+	}
+	pod.Status = corev1.PodStatus{
+		Phase:                 pod.Status.Phase,
+		Conditions:            pod.Status.Conditions,
+		InitContainerStatuses: pod.Status.InitContainerStatuses,
+		ContainerStatuses:     pod.Status.ContainerStatuses,
+		StartTime:             pod.Status.StartTime,
+	}
+	return pod, nil
 }

@@ -6,6 +6,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
 // tenantClusterName is the name of a tenant's Cluster in a CellGroup, the cell pattern's
@@ -22,7 +23,7 @@ func desiredTenantCluster(cg *ecsv1.CellGroup, tenant ecsv1.TenantName) *ecsv1.C
 			Name: tenantClusterName(cg, tenant),
 			Labels: map[string]string{
 				ecsv1.LabelTenant:    string(tenant),
-				ecsv1.LabelCellGroup: labelValue(cg.Name),
+				ecsv1.LabelCellGroup: shared.LabelValue(cg.Name),
 			},
 			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(cg, ecsv1.GroupVersion.WithKind("CellGroup"))},
 		},

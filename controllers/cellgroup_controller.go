@@ -12,12 +12,14 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
 // +kubebuilder:rbac:groups=ecs.operator.dev,resources=cellgroups,verbs=get;list;watch;update;patch
@@ -33,6 +35,7 @@ type CellGroupReconciler struct {
 	client.Client
 	Scheme   *runtime.Scheme
 	Recorder events.EventRecorder
+	Applier  *shared.Applier
 }
 
 // Reconcile makes one CellGroup's Clusters match its tenants.
@@ -41,12 +44,12 @@ func (r *CellGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if err := r.Get(ctx, req.NamespacedName, cg); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	original := cg.Status.DeepCopy()
+	original := cg.DeepCopy()
 	defer func() {
 		if err == nil {
 			cg.Status.ObservedGeneration = cg.Generation
 		}
-		updateStatus(ctx, r.Client, cg, original, &cg.Status, &result, &err)
+		shared.FinishStatus(ctx, r.Client, cg, original, &result, &err)
 	}()
 
 	owned, all, err := r.clusters(ctx, cg)
@@ -58,7 +61,7 @@ func (r *CellGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	}
 	// The finalizer lets a Retain group let its Clusters go before garbage collection would
 	// delete them with it.
-	if err := addFinalizer(ctx, r.Client, cg); err != nil {
+	if err := shared.AddFinalizer(ctx, r.Client, cg); err != nil {
 		return ctrl.Result{}, err
 	}
 
@@ -81,7 +84,7 @@ func (r *CellGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		if current != nil {
 			cur = current
 		}
-		if err := apply(ctx, r.Client, r.Scheme, desired, cur); err != nil {
+		if err := r.Applier.Apply(ctx, desired, cur); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
@@ -123,14 +126,14 @@ func (r *CellGroupReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	switch {
 	case len(problems) > 0:
 		msg := strings.Join(problems, "; ")
-		if conditionMessage(cg.Status.Conditions, ecsv1.ConditionStalled) != msg {
+		if shared.ConditionMessage(cg.Status.Conditions, ecsv1.ConditionStalled) != msg {
 			r.Recorder.Eventf(cg, nil, corev1.EventTypeWarning, "ClusterNotCreated", "Reconcile", "%s", msg)
 		}
-		setStalled(&cg.Status.Conditions, cg.Generation, ReasonInvalidSpec, msg)
+		shared.SetStalled(&cg.Status.Conditions, cg.Generation, shared.ReasonInvalidSpec, msg)
 	case slices.ContainsFunc(cg.Status.Clusters, func(c ecsv1.CellGroupCluster) bool { return c.Status != ecsv1.ClusterActive }):
-		setReconciling(&cg.Status.Conditions, cg.Generation, ReasonProgressing, "waiting for the tenants' clusters to become ACTIVE")
+		shared.SetReconciling(&cg.Status.Conditions, cg.Generation, shared.ReasonProgressing, "waiting for the tenants' clusters to become ACTIVE")
 	default:
-		setReady(&cg.Status.Conditions, cg.Generation, fmt.Sprintf("%d of at most %d clusters are ACTIVE", len(cg.Status.Clusters), cg.Spec.MaxClusters))
+		shared.SetReady(&cg.Status.Conditions, cg.Generation, fmt.Sprintf("%d of at most %d clusters are ACTIVE", len(cg.Status.Clusters), cg.Spec.MaxClusters))
 	}
 	return ctrl.Result{}, nil
 }
@@ -202,24 +205,30 @@ func (r *CellGroupReconciler) release(ctx context.Context, cg *ecsv1.CellGroup, 
 			}
 		}
 	}
-	return removeFinalizer(ctx, r.Client, cg)
+	return shared.RemoveFinalizer(ctx, r.Client, cg)
 }
 
 // SetupWithManager watches CellGroups and their Clusters.
 func (r *CellGroupReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	// A Service that declares a load balancer changes its group's Ingress.
 	groupOfService := handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
-		cluster, err := clusterForNamespace(ctx, r.Client, o.GetNamespace())
+		cluster, err := shared.ClusterForNamespace(ctx, r.Client, o.GetNamespace())
 		if err != nil || cluster == nil || cluster.Spec.CellGroup == "" {
 			return nil
 		}
 		return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: cluster.Spec.CellGroup}}}
 	})
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&ecsv1.CellGroup{}).
-		Owns(&ecsv1.Cluster{}).
-		Owns(&networkingv1.Ingress{}).
-		Watches(&ecsv1.Service{}, groupOfService).
+		For(&ecsv1.CellGroup{}, builder.WithPredicates(shared.SpecOrMetadataChanged)).
+		Owns(&ecsv1.Cluster{}, builder.WithPredicates(shared.ChildChanged(clusterStateChanged))).
+		Owns(&networkingv1.Ingress{}, builder.WithPredicates(shared.ChildChanged(nil))).
+		Watches(&ecsv1.Service{}, groupOfService, builder.WithPredicates(shared.SpecOrMetadataChanged)).
 		Named("cellgroup").
 		Complete(r)
+}
+
+// clusterStateChanged: a member Cluster's state (ACTIVE, FAILED, …) is in the group's status;
+// its counts are not, so writing them wakes no CellGroup.
+func clusterStateChanged(old, new client.Object) bool {
+	return old.(*ecsv1.Cluster).Status.Status != new.(*ecsv1.Cluster).Status.Status
 }

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
 var cellSeq int32 = 100
@@ -45,7 +46,7 @@ func TestCellGroup_EachTenantGetsItsNamedClusterFromTheTemplate(t *testing.T) {
 	cg := newCellGroup(t, "alpha", "beta")
 	mustCreate(t, cg)
 	cellGroupStatus(t, cg, func(st ecsv1.CellGroupStatus) error {
-		if st.ClusterCount != 2 || st.TenantCount != 2 || !isReady(st.Conditions) {
+		if st.ClusterCount != 2 || st.TenantCount != 2 || !shared.IsReady(st.Conditions) {
 			return fmt.Errorf("status %+v", st)
 		}
 		return nil
@@ -118,7 +119,7 @@ func TestCellGroup_MaxClustersPerTenantHolds(t *testing.T) {
 	second.Spec.MaxClustersPerTenant = 1
 	mustCreate(t, second)
 	cellGroupStatus(t, second, func(st ecsv1.CellGroupStatus) error {
-		if msg := conditionMessage(st.Conditions, ecsv1.ConditionStalled); !strings.Contains(msg, "tenant capped already has 1 clusters") {
+		if msg := shared.ConditionMessage(st.Conditions, ecsv1.ConditionStalled); !strings.Contains(msg, "tenant capped already has 1 clusters") {
 			return fmt.Errorf("stalled message %q", msg)
 		}
 		return nil
@@ -130,7 +131,7 @@ func TestCellGroup_OneEntryPointRoutesEachTenantPath(t *testing.T) {
 	cg.Spec.Ingress = &ecsv1.CellGroupIngress{Host: "apps.example.com", Annotations: map[string]string{"alb.ingress.kubernetes.io/scheme": "internet-facing"}}
 	mustCreate(t, cg)
 	cellGroupStatus(t, cg, func(st ecsv1.CellGroupStatus) error {
-		if !isReady(st.Conditions) {
+		if !shared.IsReady(st.Conditions) {
 			return fmt.Errorf("not ready: %+v", st.Conditions)
 		}
 		return nil
@@ -169,7 +170,7 @@ func TestCellGroup_WithTheGatewayAPIItWritesHTTPRoutes(t *testing.T) {
 	cg.Spec.Ingress = &ecsv1.CellGroupIngress{Gateway: &ecsv1.GatewayReference{Name: "public", Namespace: "gateways"}}
 	mustCreate(t, cg)
 	cellGroupStatus(t, cg, func(st ecsv1.CellGroupStatus) error {
-		if !isReady(st.Conditions) {
+		if !shared.IsReady(st.Conditions) {
 			return fmt.Errorf("not ready")
 		}
 		return nil

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;update;patch;delete
@@ -22,7 +23,7 @@ const albGroupAnnotation = "alb.ingress.kubernetes.io/group.name"
 
 // ingressName is the name of a CellGroup's Ingress in each tenant namespace.
 func ingressName(cg *ecsv1.CellGroup) string {
-	return "ecs-entry-" + labelValue(cg.Name)
+	return "ecs-entry-" + shared.LabelValue(cg.Name)
 }
 
 // loadBalancedTarget is a tenant Service that declares a load balancer, by the Kubernetes
@@ -62,7 +63,7 @@ func desiredTenantIngress(cg *ecsv1.CellGroup, cluster *ecsv1.Cluster, targets [
 		class = "alb"
 	}
 	if class == "alb" {
-		annotations[albGroupAnnotation] = labelValue(cg.Name)
+		annotations[albGroupAnnotation] = shared.LabelValue(cg.Name)
 		if _, ok := annotations["alb.ingress.kubernetes.io/target-type"]; !ok {
 			annotations["alb.ingress.kubernetes.io/target-type"] = "ip"
 		}
@@ -70,7 +71,7 @@ func desiredTenantIngress(cg *ecsv1.CellGroup, cluster *ecsv1.Cluster, targets [
 	return &networkingv1.Ingress{
 		TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
 		ObjectMeta: metav1.ObjectMeta{
-			Name: ingressName(cg), Namespace: clusterNamespace(cluster), Annotations: annotations,
+			Name: ingressName(cg), Namespace: shared.ClusterNamespace(cluster), Annotations: annotations,
 			Labels:          clusterLabels(cluster),
 			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(cg, ecsv1.GroupVersion.WithKind("CellGroup"))},
 		},
@@ -96,7 +97,7 @@ func loadBalancedTargets(ctx context.Context, c client.Reader, namespace string)
 		}
 		for _, lb := range svc.Spec.LoadBalancers {
 			if lb.ContainerPort != nil {
-				out = append(out, loadBalancedTarget{Service: svc.Name, Backend: portServiceName(svc, *lb.ContainerPort), Port: *lb.ContainerPort})
+				out = append(out, loadBalancedTarget{Service: svc.Name, Backend: shared.PortServiceName(svc, *lb.ContainerPort), Port: *lb.ContainerPort})
 				break
 			}
 		}
@@ -110,12 +111,12 @@ func (r *CellGroupReconciler) applyIngresses(ctx context.Context, cg *ecsv1.Cell
 		if cluster.Status.Status != ecsv1.ClusterActive {
 			continue
 		}
-		targets, err := loadBalancedTargets(ctx, r.Client, clusterNamespace(cluster))
+		targets, err := loadBalancedTargets(ctx, r.Client, shared.ClusterNamespace(cluster))
 		if err != nil {
 			return err
 		}
 		current := &networkingv1.Ingress{}
-		key := client.ObjectKey{Namespace: clusterNamespace(cluster), Name: ingressName(cg)}
+		key := client.ObjectKey{Namespace: shared.ClusterNamespace(cluster), Name: ingressName(cg)}
 		var cur client.Object
 		switch err := r.Get(ctx, key, current); {
 		case err == nil:
@@ -146,7 +147,7 @@ func (r *CellGroupReconciler) applyIngresses(ctx context.Context, cg *ecsv1.Cell
 			}
 			continue
 		}
-		if err := apply(ctx, r.Client, r.Scheme, desired, cur); err != nil {
+		if err := r.Applier.Apply(ctx, desired, cur); err != nil {
 			return err
 		}
 	}
@@ -196,7 +197,7 @@ func desiredTenantHTTPRoute(cg *ecsv1.CellGroup, cluster *ecsv1.Cluster, targets
 	route := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
 	route.SetGroupVersionKind(httpRouteGVK)
 	route.SetName(ingressName(cg))
-	route.SetNamespace(clusterNamespace(cluster))
+	route.SetNamespace(shared.ClusterNamespace(cluster))
 	route.SetLabels(clusterLabels(cluster))
 	route.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(cg, ecsv1.GroupVersion.WithKind("CellGroup"))})
 	return route
@@ -205,7 +206,7 @@ func desiredTenantHTTPRoute(cg *ecsv1.CellGroup, cluster *ecsv1.Cluster, targets
 func (r *CellGroupReconciler) applyHTTPRoute(ctx context.Context, cg *ecsv1.CellGroup, cluster *ecsv1.Cluster, targets []loadBalancedTarget) error {
 	current := &unstructured.Unstructured{}
 	current.SetGroupVersionKind(httpRouteGVK)
-	key := client.ObjectKey{Namespace: clusterNamespace(cluster), Name: ingressName(cg)}
+	key := client.ObjectKey{Namespace: shared.ClusterNamespace(cluster), Name: ingressName(cg)}
 	var cur client.Object
 	switch err := r.Get(ctx, key, current); {
 	case err == nil:
@@ -222,5 +223,5 @@ func (r *CellGroupReconciler) applyHTTPRoute(ctx context.Context, cg *ecsv1.Cell
 		}
 		return nil
 	}
-	return apply(ctx, r.Client, r.Scheme, desired, cur)
+	return r.Applier.Apply(ctx, desired, cur)
 }

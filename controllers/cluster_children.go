@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
 // Names of the objects a Cluster puts in its namespace.
@@ -39,10 +40,10 @@ func clusterOwnerRef(c *ecsv1.Cluster) metav1.OwnerReference {
 func clusterLabels(c *ecsv1.Cluster) map[string]string {
 	l := map[string]string{
 		ecsv1.LabelTenant:  string(c.Spec.Tenant),
-		ecsv1.LabelCluster: labelValue(c.Name),
+		ecsv1.LabelCluster: shared.LabelValue(c.Name),
 	}
 	if c.Spec.CellGroup != "" {
-		l[ecsv1.LabelCellGroup] = labelValue(c.Spec.CellGroup)
+		l[ecsv1.LabelCellGroup] = shared.LabelValue(c.Spec.CellGroup)
 	}
 	return l
 }
@@ -63,7 +64,7 @@ func desiredNamespace(c *ecsv1.Cluster) *corev1.Namespace {
 	return &corev1.Namespace{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 		ObjectMeta: metav1.ObjectMeta{
-			Name: clusterNamespace(c), Labels: labels,
+			Name: shared.ClusterNamespace(c), Labels: labels,
 			OwnerReferences: []metav1.OwnerReference{clusterOwnerRef(c)},
 		},
 	}
@@ -71,7 +72,7 @@ func desiredNamespace(c *ecsv1.Cluster) *corev1.Namespace {
 
 func clusterChildMeta(c *ecsv1.Cluster, name string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{
-		Name: name, Namespace: clusterNamespace(c), Labels: clusterLabels(c),
+		Name: name, Namespace: shared.ClusterNamespace(c), Labels: clusterLabels(c),
 		OwnerReferences: []metav1.OwnerReference{clusterOwnerRef(c)},
 	}
 }
@@ -199,7 +200,7 @@ func desiredTenantRoleBinding(c *ecsv1.Cluster, owners []rbacv1.Subject) *rbacv1
 	subjects := make([]rbacv1.Subject, 0, len(owners))
 	for _, s := range owners {
 		if s.Kind == rbacv1.ServiceAccountKind && s.Namespace == "" {
-			s.Namespace = clusterNamespace(c)
+			s.Namespace = shared.ClusterNamespace(c)
 		}
 		subjects = append(subjects, s)
 	}

@@ -3,7 +3,6 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -13,12 +12,14 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 	"github.com/ecs-operator/ecs-operator/internal/metrics"
 )
 
@@ -40,6 +41,7 @@ type ClusterReconciler struct {
 	Recorder events.EventRecorder
 	// APIReader finds a namespace of the same name that is not this Cluster's.
 	APIReader client.Reader
+	Applier   *shared.Applier
 }
 
 // Reconcile provisions, counts or deprovisions one Cluster.
@@ -51,31 +53,35 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	original := cluster.Status.DeepCopy()
+	original := cluster.DeepCopy()
 	defer func() {
 		if err == nil {
 			cluster.Status.ObservedGeneration = cluster.Generation
 		}
-		updateStatus(ctx, r.Client, cluster, original, &cluster.Status, &result, &err)
+		shared.FinishStatus(ctx, r.Client, cluster, original, &result, &err)
 	}()
-	ns := clusterNamespace(cluster)
+	ns := shared.ClusterNamespace(cluster)
 	cluster.Status.Namespace = ns
 
 	if !cluster.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.deprovision(ctx, cluster)
+		if err := r.deprovision(ctx, cluster); err != nil || cluster.Status.Status != ecsv1.ClusterInactive {
+			return ctrl.Result{}, err
+		}
+		if _, err := shared.PatchStatus(ctx, r.Client, cluster, original); err != nil {
+			return ctrl.Result{}, err
+		}
+		original = cluster.DeepCopy()
+		return ctrl.Result{}, shared.RemoveFinalizer(ctx, r.Client, cluster)
 	}
-	if err := addFinalizer(ctx, r.Client, cluster); err != nil {
+	if err := shared.AddFinalizer(ctx, r.Client, cluster); err != nil {
 		return ctrl.Result{}, err
 	}
 	if cluster.Status.Status == "" {
 		cluster.Status.Status = ecsv1.ClusterProvisioning
 	}
-	if err := r.count(ctx, cluster); err != nil {
-		return ctrl.Result{}, err
-	}
 
 	if err := r.applyOwned(ctx, desiredNamespace(cluster), &corev1.Namespace{}); err != nil {
-		if problem := ownershipProblem(err); problem != "" {
+		if problem := shared.OwnershipProblem(err); problem != "" {
 			r.fail(cluster, problem)
 			return ctrl.Result{}, nil
 		}
@@ -86,14 +92,14 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		return ctrl.Result{}, err
 	}
 	if err := r.applyNamespaced(ctx, cluster, owners); err != nil {
-		if problem := ownershipProblem(err); problem != "" {
+		if problem := shared.OwnershipProblem(err); problem != "" {
 			r.fail(cluster, problem)
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, err
 	}
 	if err := r.applyNodePools(ctx, cluster); err != nil {
-		if problem := ownershipProblem(err); problem != "" {
+		if problem := shared.OwnershipProblem(err); problem != "" {
 			r.fail(cluster, problem)
 			return ctrl.Result{}, nil
 		}
@@ -104,12 +110,9 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		r.Recorder.Eventf(cluster, nil, corev1.EventTypeNormal, "ClusterActive", "Provision", "Cluster %s is ACTIVE in namespace %s", cluster.Name, ns)
 	}
 	cluster.Status.Status = ecsv1.ClusterActive
-	setReady(&cluster.Status.Conditions, cluster.Generation, "the cluster's namespace, quota, policies and RBAC are in place")
+	shared.SetReady(&cluster.Status.Conditions, cluster.Generation, "the cluster's namespace, quota, policies and RBAC are in place")
 	return ctrl.Result{}, nil
 }
-
-// requeueOnConflict is how soon a reconcile that lost an update race runs again.
-const requeueOnConflict = 100 * time.Millisecond
 
 // applyNamespaced writes the quota, limit range, network policies and tenant RBAC.
 func (r *ClusterReconciler) applyNamespaced(ctx context.Context, cluster *ecsv1.Cluster, owners []rbacv1.Subject) error {
@@ -139,19 +142,12 @@ func (r *ClusterReconciler) applyNamespaced(ctx context.Context, cluster *ecsv1.
 
 // applyOwned applies an object the Cluster owns, read from the cache first.
 func (r *ClusterReconciler) applyOwned(ctx context.Context, desired, current client.Object) error {
-	err := r.Get(ctx, client.ObjectKeyFromObject(desired), current)
-	switch {
-	case apierrors.IsNotFound(err):
-		return applyOwned(ctx, r.Client, r.APIReader, r.Scheme, desired, nil)
-	case err != nil:
-		return err
-	}
-	return applyOwned(ctx, r.Client, r.APIReader, r.Scheme, desired, current)
+	return r.Applier.ApplyCached(ctx, desired, current)
 }
 
 // deleteOwned deletes one of the Cluster's namespaced objects if it is there and the Cluster's.
 func (r *ClusterReconciler) deleteOwned(ctx context.Context, cluster *ecsv1.Cluster, o client.Object) error {
-	o.SetNamespace(clusterNamespace(cluster))
+	o.SetNamespace(shared.ClusterNamespace(cluster))
 	if err := r.Get(ctx, client.ObjectKeyFromObject(o), o); err != nil {
 		return client.IgnoreNotFound(err)
 	}
@@ -178,30 +174,13 @@ func (r *ClusterReconciler) tenantOwners(ctx context.Context, cluster *ecsv1.Clu
 	return nil, nil
 }
 
-// count keeps DescribeClusters' counts from the Services and Tasks of the namespace.
-func (r *ClusterReconciler) count(ctx context.Context, cluster *ecsv1.Cluster) error {
-	ns := clusterNamespace(cluster)
-	services := &ecsv1.ServiceList{}
-	if err := r.List(ctx, services, client.InNamespace(ns)); err != nil {
-		return fmt.Errorf("listing services: %w", err)
-	}
-	tasks := &ecsv1.TaskList{}
-	if err := r.List(ctx, tasks, client.InNamespace(ns)); err != nil {
-		return fmt.Errorf("listing tasks: %w", err)
-	}
-	c := computeClusterCounts(services.Items, tasks.Items)
-	cluster.Status.ActiveServicesCount, cluster.Status.RunningTasksCount, cluster.Status.PendingTasksCount = c.ActiveServices, c.Running, c.Pending
-	metrics.RecordCluster(cluster.Name, c.ActiveServices, c.Running, c.Pending)
-	return nil
-}
-
 // fail marks the Cluster FAILED for a problem only the user can fix.
 func (r *ClusterReconciler) fail(cluster *ecsv1.Cluster, msg string) {
-	if cluster.Status.Status != ecsv1.ClusterFailed || conditionMessage(cluster.Status.Conditions, ecsv1.ConditionStalled) != msg {
+	if cluster.Status.Status != ecsv1.ClusterFailed || shared.ConditionMessage(cluster.Status.Conditions, ecsv1.ConditionStalled) != msg {
 		r.Recorder.Eventf(cluster, nil, corev1.EventTypeWarning, "ProvisioningFailed", "Provision", "%s", msg)
 	}
 	cluster.Status.Status = ecsv1.ClusterFailed
-	setStalled(&cluster.Status.Conditions, cluster.Generation, ReasonInvalidSpec, msg)
+	shared.SetStalled(&cluster.Status.Conditions, cluster.Generation, shared.ReasonInvalidSpec, msg)
 }
 
 // deprovision drains a deleted Cluster: its Services and Tasks are deleted (Services drain
@@ -210,11 +189,14 @@ func (r *ClusterReconciler) deprovision(ctx context.Context, cluster *ecsv1.Clus
 	if !controllerutil.ContainsFinalizer(cluster, ecsv1.Finalizer) {
 		return nil
 	}
+	if cluster.Status.Status == ecsv1.ClusterInactive {
+		return nil // drained; the finalizer goes
+	}
 	if cluster.Status.Status != ecsv1.ClusterDeprovisioning {
 		r.Recorder.Eventf(cluster, nil, corev1.EventTypeNormal, "Deprovisioning", "Delete", "Cluster %s is deprovisioning", cluster.Name)
 	}
 	cluster.Status.Status = ecsv1.ClusterDeprovisioning
-	ns := clusterNamespace(cluster)
+	ns := shared.ClusterNamespace(cluster)
 	services := &ecsv1.ServiceList{}
 	if err := r.List(ctx, services, client.InNamespace(ns)); err != nil {
 		return err
@@ -234,7 +216,7 @@ func (r *ClusterReconciler) deprovision(ctx context.Context, cluster *ecsv1.Clus
 		}
 	}
 	if n := len(services.Items) + len(tasks.Items); n > 0 {
-		setReconciling(&cluster.Status.Conditions, cluster.Generation, ReasonDraining,
+		shared.SetReconciling(&cluster.Status.Conditions, cluster.Generation, shared.ReasonDraining,
 			fmt.Sprintf("waiting for %d services and %d tasks to stop", len(services.Items), len(tasks.Items)))
 		return nil
 	}
@@ -248,25 +230,42 @@ func (r *ClusterReconciler) deprovision(ctx context.Context, cluster *ecsv1.Clus
 					return fmt.Errorf("deleting namespace %s: %w", ns, err)
 				}
 			}
-			setReconciling(&cluster.Status.Conditions, cluster.Generation, ReasonDraining, "waiting for namespace "+ns+" to be deleted")
+			shared.SetReconciling(&cluster.Status.Conditions, cluster.Generation, shared.ReasonDraining, "waiting for namespace "+ns+" to be deleted")
 			return nil
 		}
 	case !apierrors.IsNotFound(err):
 		return err
 	}
-	cluster.Status.Status = ecsv1.ClusterInactive
-	if err := r.Status().Update(ctx, cluster); client.IgnoreNotFound(err) != nil {
+	if err := r.deleteVolumes(ctx, ns); err != nil {
 		return err
 	}
-	return removeFinalizer(ctx, r.Client, cluster)
+	cluster.Status.Status = ecsv1.ClusterInactive
+	return nil
 }
 
-// SetupWithManager watches Clusters, what they own, the Services and Tasks they count, and the
-// CellGroups that name their tenants' owners.
+// deleteVolumes deletes the EFS PersistentVolumes reserved for claims in the Cluster's
+// namespace: they are cluster-scoped and have no owner to be collected with. Their file systems
+// are not touched (reclaim policy Retain).
+func (r *ClusterReconciler) deleteVolumes(ctx context.Context, ns string) error {
+	volumes := &corev1.PersistentVolumeList{}
+	if err := r.List(ctx, volumes, client.MatchingLabels{shared.LabelClaimNamespace: ns}); err != nil {
+		return fmt.Errorf("listing the volumes of namespace %s: %w", ns, err)
+	}
+	for i := range volumes.Items {
+		if err := r.Delete(ctx, &volumes.Items[i]); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("deleting volume %s: %w", volumes.Items[i].Name, err)
+		}
+	}
+	return nil
+}
+
+// SetupWithManager watches Clusters, what they own, the deletion of the Services and Tasks a
+// deprovisioning Cluster waits for, and the CellGroups that name their tenants' owners. The
+// counts are the ClusterCounter's, so a Service's status wakes no Cluster.
 func (r *ClusterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	byNamespace := handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
 		list := &ecsv1.ClusterList{}
-		if err := r.List(ctx, list, client.MatchingFields{indexClusterNamespace: o.GetNamespace()}); err != nil {
+		if err := r.List(ctx, list, client.MatchingFields{shared.IndexClusterNamespace: o.GetNamespace()}); err != nil {
 			return nil
 		}
 		reqs := make([]reconcile.Request, 0, len(list.Items))
@@ -289,16 +288,16 @@ func (r *ClusterReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return reqs
 	})
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&ecsv1.Cluster{}).
-		Owns(&corev1.Namespace{}).
-		Owns(&corev1.ResourceQuota{}).
-		Owns(&corev1.LimitRange{}).
-		Owns(&networkingv1.NetworkPolicy{}).
-		Owns(&rbacv1.Role{}).
-		Owns(&rbacv1.RoleBinding{}).
-		Watches(&ecsv1.Service{}, byNamespace).
-		Watches(&ecsv1.Task{}, byNamespace).
-		Watches(&ecsv1.CellGroup{}, ofCellGroup).
+		For(&ecsv1.Cluster{}, builder.WithPredicates(shared.SpecOrMetadataChanged)).
+		Owns(&corev1.Namespace{}, builder.WithPredicates(shared.ChildChanged(nil))).
+		Owns(&corev1.ResourceQuota{}, builder.WithPredicates(shared.ChildChanged(nil))).
+		Owns(&corev1.LimitRange{}, builder.WithPredicates(shared.ChildChanged(nil))).
+		Owns(&networkingv1.NetworkPolicy{}, builder.WithPredicates(shared.ChildChanged(nil))).
+		Owns(&rbacv1.Role{}, builder.WithPredicates(shared.ChildChanged(nil))).
+		Owns(&rbacv1.RoleBinding{}, builder.WithPredicates(shared.ChildChanged(nil))).
+		Watches(&ecsv1.Service{}, byNamespace, builder.WithPredicates(shared.DeleteOnly)).
+		Watches(&ecsv1.Task{}, byNamespace, builder.WithPredicates(shared.DeleteOnly)).
+		Watches(&ecsv1.CellGroup{}, ofCellGroup, builder.WithPredicates(shared.SpecOrMetadataChanged)).
 		Named("cluster").
 		Complete(r)
 }

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
 func clusterStatus(t *testing.T, c *ecsv1.Cluster, check func(ecsv1.ClusterStatus) error) {
@@ -47,7 +48,7 @@ func TestCluster_ProvisionsTheTenantNamespaceWithQuotaPoliciesAndRBAC(t *testing
 	mustCreate(t, cluster)
 
 	clusterStatus(t, cluster, func(st ecsv1.ClusterStatus) error {
-		if st.Status != ecsv1.ClusterActive || !isReady(st.Conditions) || st.Namespace != cluster.Name {
+		if st.Status != ecsv1.ClusterActive || !shared.IsReady(st.Conditions) || st.Namespace != cluster.Name {
 			return fmt.Errorf("status %+v", st)
 		}
 		return nil
@@ -97,7 +98,7 @@ func TestCluster_ANamespaceThatIsNotItsOwnFailsTheCluster(t *testing.T) {
 	cluster.Spec.Namespace = taken
 	mustCreate(t, cluster)
 	clusterStatus(t, cluster, func(st ecsv1.ClusterStatus) error {
-		if st.Status != ecsv1.ClusterFailed || !strings.Contains(conditionMessage(st.Conditions, ecsv1.ConditionStalled), "Namespace "+taken+" already exists") {
+		if st.Status != ecsv1.ClusterFailed || !strings.Contains(shared.ConditionMessage(st.Conditions, ecsv1.ConditionStalled), "Namespace "+taken+" already exists") {
 			return fmt.Errorf("status %+v", st)
 		}
 		return nil

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
 // +kubebuilder:rbac:groups=karpenter.sh,resources=nodepools,verbs=get;list;watch;create;update;patch;delete
@@ -29,7 +30,7 @@ func desiredNodePools(c *ecsv1.Cluster) []*unstructured.Unstructured {
 		if p.Type != ecsv1.CapacityProviderEC2 || p.NodeClassName == "" {
 			continue
 		}
-		labels := map[string]any{ecsv1.LabelTenant: tenant, ecsv1.LabelCluster: labelValue(c.Name)}
+		labels := map[string]any{ecsv1.LabelTenant: tenant, ecsv1.LabelCluster: shared.LabelValue(c.Name)}
 		keys := make([]string, 0, len(p.NodeSelector))
 		for k := range p.NodeSelector {
 			keys = append(keys, k)
@@ -52,7 +53,7 @@ func desiredNodePools(c *ecsv1.Cluster) []*unstructured.Unstructured {
 			},
 		}}
 		np.SetGroupVersionKind(nodePoolGVK)
-		np.SetName(fmt.Sprintf("%s-%s", c.Name, dnsLabel(p.Name)))
+		np.SetName(fmt.Sprintf("%s-%s", c.Name, shared.DNSLabel(p.Name)))
 		np.SetLabels(clusterLabels(c))
 		np.SetOwnerReferences([]metav1.OwnerReference{clusterOwnerRef(c)})
 		out = append(out, np)
@@ -82,7 +83,7 @@ func (r *ClusterReconciler) applyNodePools(ctx context.Context, c *ecsv1.Cluster
 		case client.IgnoreNotFound(err) != nil:
 			return err
 		}
-		if err := applyOwned(ctx, r.Client, r.APIReader, r.Scheme, np, cur); err != nil {
+		if err := r.Applier.ApplyOwned(ctx, np, cur); err != nil {
 			return err
 		}
 	}

@@ -17,6 +17,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/translate"
 )
 
 func newService(ns, name, taskDefinition string, desired int32) *ecsv1.Service {
@@ -165,7 +167,7 @@ func TestService_RunsTheLatestRevisionWithECSRolloutBoundsAndReachesSteadyState(
 
 	runTasks(t, d, "a", 3, true, 0)
 	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
-		if st.RunningCount != 3 || !isReady(st.Conditions) {
+		if st.RunningCount != 3 || !shared.IsReady(st.Conditions) {
 			return fmt.Errorf("running %d, conditions %+v", st.RunningCount, st.Conditions)
 		}
 		return hasEvent(st, "(service web) has reached a steady state.")
@@ -200,10 +202,10 @@ func TestService_MissingTaskDefinitionIsStalledNotRetried(t *testing.T) {
 	svc := newService(ns, "web", "nothere:3", 1)
 	mustCreate(t, svc)
 	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
-		if !isStalledWith(st.Conditions, ReasonTaskDefinitionMiss) {
+		if !shared.IsStalledWith(st.Conditions, shared.ReasonTaskDefinitionMiss) {
 			return fmt.Errorf("conditions %+v", st.Conditions)
 		}
-		if msg := conditionMessage(st.Conditions, ecsv1.ConditionStalled); !strings.Contains(msg, `task definition family "nothere" not found`) {
+		if msg := shared.ConditionMessage(st.Conditions, ecsv1.ConditionStalled); !strings.Contains(msg, `task definition family "nothere" not found`) {
 			return fmt.Errorf("message %q", msg)
 		}
 		return nil
@@ -216,7 +218,7 @@ func TestService_MissingTaskDefinitionIsStalledNotRetried(t *testing.T) {
 	svc2 := newService(ns, "web2", "web:7", 1)
 	mustCreate(t, svc2)
 	serviceStatus(t, svc2, func(st ecsv1.ServiceStatus) error {
-		if msg := conditionMessage(st.Conditions, ecsv1.ConditionStalled); !strings.Contains(msg, "task definition web:7 not found") {
+		if msg := shared.ConditionMessage(st.Conditions, ecsv1.ConditionStalled); !strings.Contains(msg, "task definition web:7 not found") {
 			return fmt.Errorf("message %q", msg)
 		}
 		return nil
@@ -234,7 +236,7 @@ func TestService_DeploymentBlockedByPercentagesKeepsTheRunningRevision(t *testin
 	updateImage(t, td, "nginx:2")
 	waitRevision(t, td, 2)
 	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
-		msg := conditionMessage(st.Conditions, ecsv1.ConditionStalled)
+		msg := shared.ConditionMessage(st.Conditions, ecsv1.ConditionStalled)
 		if !strings.Contains(msg, "unable to stop or start tasks during a deployment because of the service deployment configuration") {
 			return fmt.Errorf("stalled message %q", msg)
 		}
@@ -255,7 +257,7 @@ func TestService_CircuitBreakerFailsTheDeploymentAndRollsBack(t *testing.T) {
 	d := deploymentOf(t, svc, runsRevision("web:1"))
 	runTasks(t, d, "good", 2, true, 0)
 	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
-		if !isReady(st.Conditions) {
+		if !shared.IsReady(st.Conditions) {
 			return fmt.Errorf("not steady: %+v", st.Conditions)
 		}
 		return nil
@@ -275,7 +277,7 @@ func TestService_CircuitBreakerFailsTheDeploymentAndRollsBack(t *testing.T) {
 	deploymentOf(t, svc, runsRevision("web:1"))
 	deletePods(t, ns, "-bad-")
 	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
-		if st.TaskDefinition != "web:1" || !isReady(st.Conditions) {
+		if st.TaskDefinition != "web:1" || !shared.IsReady(st.Conditions) {
 			return fmt.Errorf("after rollback: taskDefinition %q, conditions %+v", st.TaskDefinition, st.Conditions)
 		}
 		for _, dep := range st.Deployments {
@@ -393,7 +395,7 @@ func TestService_ForceNewDeploymentRestartsTasksAsANewDeployment(t *testing.T) {
 	d := deploymentOf(t, svc, runsRevision("web:1"))
 	runTasks(t, d, "a", 1, true, 0)
 	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
-		if !isReady(st.Conditions) {
+		if !shared.IsReady(st.Conditions) {
 			return fmt.Errorf("not steady")
 		}
 		return nil
@@ -455,7 +457,7 @@ func TestService_RollsBackEvenWhenTheCompletedRevisionHasNoTasksLeft(t *testing.
 	d := deploymentOf(t, svc, runsRevision("web:1"))
 	runTasks(t, d, "good", 1, true, 0)
 	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
-		if !isReady(st.Conditions) {
+		if !shared.IsReady(st.Conditions) {
 			return fmt.Errorf("not steady")
 		}
 		return nil
@@ -476,32 +478,71 @@ func TestService_RollsBackEvenWhenTheCompletedRevisionHasNoTasksLeft(t *testing.
 	deploymentOf(t, svc, runsRevision("web:1"))
 }
 
-func TestService_MemberOfRegexExpandsToTheNodeLabelValuesThatExist(t *testing.T) {
+func TestService_MemberOfRegexSelectsAPlacementLabelAndNodeChurnNeverRollsTheService(t *testing.T) {
 	ns := newNamespace(t)
-	for _, n := range []struct{ name, itype string }{{"n-" + ns + "-1", "t3.large"}, {"n-" + ns + "-2", "t3.xlarge"}, {"n-" + ns + "-3", "m6i.large"}} {
-		node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n.name, Labels: map[string]string{"node.kubernetes.io/instance-type": n.itype}}}
-		mustCreate(t, node)
-		t.Cleanup(func() { _ = k8s.Delete(t.Context(), node) })
+	node := func(name, itype string) *corev1.Node {
+		n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"node.kubernetes.io/instance-type": itype}}}
+		mustCreate(t, n)
+		t.Cleanup(func() { _ = k8s.Delete(t.Context(), n) })
+		return n
 	}
+	node("n-"+ns+"-1", "t3.large")
+	node("n-"+ns+"-2", "m6i.large")
+	const expression = "attribute:ecs.instance-type =~ t3.*"
+	labels, err := translate.PlacementLabelsOf(expression)
+	if err != nil || len(labels) != 1 {
+		t.Fatalf("placement labels of %q: %v %v", expression, labels, err)
+	}
+	key := labels[0].Key
 	mustCreate(t, newTaskDefinition(ns, "web", "nginx"))
 	svc := newService(ns, "web", "web", 1)
-	svc.Spec.PlacementConstraints = []ecsv1.PlacementConstraint{{Type: ecsv1.PlacementConstraintMemberOf, Expression: "attribute:ecs.instance-type =~ t3.*"}}
+	svc.Spec.PlacementConstraints = []ecsv1.PlacementConstraint{{Type: ecsv1.PlacementConstraintMemberOf, Expression: expression}}
 	mustCreate(t, svc)
-	deploymentOf(t, svc, func(d *appsv1.Deployment) error {
+	d := deploymentOf(t, svc, func(d *appsv1.Deployment) error {
 		aff := d.Spec.Template.Spec.Affinity
 		if aff == nil || aff.NodeAffinity == nil || aff.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution == nil {
 			return fmt.Errorf("no required node affinity: %+v", aff)
 		}
-		terms := aff.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms
-		for _, term := range terms {
+		for _, term := range aff.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms {
 			for _, req := range term.MatchExpressions {
-				if req.Key == "node.kubernetes.io/instance-type" && req.Operator == corev1.NodeSelectorOpIn &&
-					strings.Join(req.Values, ",") == "t3.large,t3.xlarge" {
+				if req.Key == key && req.Operator == corev1.NodeSelectorOpIn && strings.Join(req.Values, ",") == "true" {
 					return nil
 				}
 			}
 		}
-		return fmt.Errorf("terms %+v", terms)
+		return fmt.Errorf("the template does not select %s: %+v", key, aff.NodeAffinity)
+	})
+	labelled := func(name string, want bool) {
+		t.Helper()
+		eventually(t, "placement label on "+name, func() error {
+			n := &corev1.Node{}
+			if err := k8s.Get(t.Context(), client.ObjectKey{Name: name}, n); err != nil {
+				return err
+			}
+			if got := n.Labels[key] == "true"; got != want {
+				return fmt.Errorf("labelled %v, want %v", got, want)
+			}
+			return nil
+		})
+	}
+	labelled("n-"+ns+"-1", true)
+	labelled("n-"+ns+"-2", false)
+
+	// A matching node joins and a node leaves: the new node is labelled, the template stays.
+	node("n-"+ns+"-3", "t3.xlarge")
+	labelled("n-"+ns+"-3", true)
+	if err := k8s.Delete(t.Context(), &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n-" + ns + "-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	consistently(t, "the deployment is not rolled by node churn", 2*time.Second, func() error {
+		now := &appsv1.Deployment{}
+		if err := k8s.Get(t.Context(), client.ObjectKeyFromObject(d), now); err != nil {
+			return err
+		}
+		if now.Generation != d.Generation {
+			return fmt.Errorf("generation %d, was %d: the template changed", now.Generation, d.Generation)
+		}
+		return nil
 	})
 }
 
@@ -553,7 +594,7 @@ func TestService_CapacityProviderStrategySplitsTasksByBaseAndWeight(t *testing.T
 	bad.Spec.CapacityProviderStrategy = ecsv1.CapacityProviderStrategy{{CapacityProvider: "gpu", Weight: ptr.To[int32](1)}}
 	mustCreate(t, bad)
 	serviceStatus(t, bad, func(st ecsv1.ServiceStatus) error {
-		if msg := conditionMessage(st.Conditions, ecsv1.ConditionStalled); !strings.Contains(msg, `capacity provider "gpu" is not one of cluster`) {
+		if msg := shared.ConditionMessage(st.Conditions, ecsv1.ConditionStalled); !strings.Contains(msg, `capacity provider "gpu" is not one of cluster`) {
 			return fmt.Errorf("stalled message %q", msg)
 		}
 		return nil

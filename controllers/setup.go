@@ -6,13 +6,19 @@ import (
 
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/ecs-operator/ecs-operator/controllers/placement"
+	"github.com/ecs-operator/ecs-operator/controllers/service"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
-// SetupAll registers the field indexes and every reconciler of this package with mgr.
+// SetupAll registers the field indexes, every reconciler and the Cluster counter with mgr.
 func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock) error {
-	if err := SetupIndexes(ctx, mgr); err != nil {
+	if err := shared.SetupIndexes(ctx, mgr); err != nil {
 		return err
 	}
+	// One Applier for every reconciler: one field owner, one memory of what was applied.
+	applier := &shared.Applier{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme()}
 	setups := []struct {
 		kind  string
 		setup func() error
@@ -22,20 +28,26 @@ func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock) err
 				Recorder: mgr.GetEventRecorder("ecs-operator-taskdefinition"), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
 		}},
 		{"Service", func() error {
-			return (&ServiceReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-				Recorder: mgr.GetEventRecorder("ecs-operator-service"), Clock: clk, APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
+			return (&service.Reconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
+				Recorder: mgr.GetEventRecorder("ecs-operator-service"), Clock: clk, Applier: applier}).SetupWithManager(mgr)
 		}},
 		{"Task", func() error {
 			return (&TaskReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-				Recorder: mgr.GetEventRecorder("ecs-operator-task"), Clock: clk, APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
+				Recorder: mgr.GetEventRecorder("ecs-operator-task"), Clock: clk, APIReader: mgr.GetAPIReader(), Applier: applier}).SetupWithManager(mgr)
 		}},
 		{"CellGroup", func() error {
 			return (&CellGroupReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-				Recorder: mgr.GetEventRecorder("ecs-operator-cellgroup")}).SetupWithManager(mgr)
+				Recorder: mgr.GetEventRecorder("ecs-operator-cellgroup"), Applier: applier}).SetupWithManager(mgr)
 		}},
 		{"Cluster", func() error {
 			return (&ClusterReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-				Recorder: mgr.GetEventRecorder("ecs-operator-cluster"), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
+				Recorder: mgr.GetEventRecorder("ecs-operator-cluster"), APIReader: mgr.GetAPIReader(), Applier: applier}).SetupWithManager(mgr)
+		}},
+		{"placement labeller", func() error {
+			return (&placement.Labeller{Client: mgr.GetClient()}).SetupWithManager(mgr)
+		}},
+		{"Cluster counts", func() error {
+			return mgr.Add(&ClusterCounter{Client: mgr.GetClient(), Cache: mgr.GetCache()})
 		}},
 	}
 	for _, s := range setups {

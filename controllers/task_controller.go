@@ -5,23 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 	"github.com/ecs-operator/ecs-operator/internal/translate"
 )
 
@@ -39,6 +39,7 @@ type TaskReconciler struct {
 	Clock    clock.PassiveClock
 	// APIReader confirms past the cache that a task's Pod is really gone.
 	APIReader client.Reader
+	Applier   *shared.Applier
 }
 
 // Reconcile moves a Task through its lifecycle.
@@ -52,13 +53,7 @@ func (r *TaskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		if err == nil {
 			task.Status.ObservedGeneration = task.Generation
 		}
-		if equality.Semantic.DeepEqual(original.Status, task.Status) {
-			return
-		}
-		if perr := r.Status().Patch(ctx, task, client.MergeFrom(original)); perr != nil && err == nil && !apierrors.IsNotFound(perr) {
-			err = fmt.Errorf("patching status: %w", perr)
-			result = ctrl.Result{}
-		}
+		shared.FinishStatus(ctx, r.Client, task, original, &result, &err)
 	}()
 	now := metav1.NewTime(r.Clock.Now())
 
@@ -74,7 +69,7 @@ func (r *TaskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		// A stopped task never runs again; its Pod, if still there, is removed.
 		return ctrl.Result{}, r.deletePod(ctx, pod)
 	}
-	if err := addFinalizer(ctx, r.Client, task); err != nil {
+	if err := shared.AddFinalizer(ctx, r.Client, task); err != nil {
 		return ctrl.Result{}, err
 	}
 
@@ -99,8 +94,13 @@ func (r *TaskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		r.Recorder.Eventf(task, pod, corev1.EventTypeNormal, string(stop.Code), "Stop", "%s", stop.Reason)
 		// The status patch (deferred) records the stop before the Pod goes, so the Task is
 		// never started again even if the delete is retried.
-		if perr := r.Status().Patch(ctx, task, client.MergeFrom(original)); perr != nil {
+		switch conflict, perr := shared.PatchStatus(ctx, r.Client, task, original); {
+		case perr != nil:
 			return ctrl.Result{}, fmt.Errorf("recording the stop: %w", perr)
+		case conflict:
+			// The Task changed meanwhile: decide again on the newer one, Pod left as it is.
+			original = task.DeepCopy()
+			return ctrl.Result{RequeueAfter: shared.RequeueOnConflict}, nil
 		}
 		original = task.DeepCopy()
 		return ctrl.Result{}, r.deletePod(ctx, pod)
@@ -116,30 +116,31 @@ func (r *TaskReconciler) startTask(ctx context.Context, task *ecsv1.Task, now me
 		// The revision is fixed when the task first resolves it, as RunTask does.
 		reference = pinnedReference(reference, task.Status.TaskDefinition)
 	}
-	resolved, err := resolveTaskDefinition(ctx, r, task.Namespace, reference)
-	var refErr *referenceError
+	resolved, err := shared.ResolveTaskDefinition(ctx, r, task.Namespace, reference)
+	var refErr *shared.ReferenceError
 	switch {
 	case errors.As(err, &refErr):
 		// The task waits, Stalled, until the task definition it names exists (the
 		// TaskDefinition watch brings it back); it has not started, so it has not failed.
 		task.Status.LastStatus = ecsv1.TaskProvisioning
 		task.Status.DesiredStatus = ecsv1.TaskRunning
-		if !isStalledWith(task.Status.Conditions, ReasonTaskDefinitionMiss) {
-			r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, ReasonTaskDefinitionMiss, "Start", "%s", refErr.Error())
+		if !shared.IsStalledWith(task.Status.Conditions, shared.ReasonTaskDefinitionMiss) {
+			r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, shared.ReasonTaskDefinitionMiss, "Start", "%s", refErr.Error())
 		}
-		setStalled(&task.Status.Conditions, task.Generation, ReasonTaskDefinitionMiss, refErr.Error())
+		shared.SetStalled(&task.Status.Conditions, task.Generation, shared.ReasonTaskDefinitionMiss, refErr.Error())
 		return ctrl.Result{}, nil
-	case errors.Is(err, errRevisionPending):
+	case errors.Is(err, shared.ErrRevisionPending):
+		// The revision's creation wakes the Task (watch), as it does Services.
 		task.Status.LastStatus = ecsv1.TaskProvisioning
 		task.Status.DesiredStatus = ecsv1.TaskRunning
-		setReconciling(&task.Status.Conditions, task.Generation, ReasonProgressing, "waiting for the task definition to be registered")
-		return ctrl.Result{RequeueAfter: 10 * time.Second}, nil
+		shared.SetReconciling(&task.Status.Conditions, task.Generation, shared.ReasonProgressing, "waiting for the task definition to be registered")
+		return ctrl.Result{}, nil
 	case err != nil:
 		return ctrl.Result{}, err
 	}
 	task.Status.TaskDefinition = resolved.String()
 
-	cluster, err := clusterForNamespace(ctx, r.Client, task.Namespace)
+	cluster, err := shared.ClusterForNamespace(ctx, r.Client, task.Namespace)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -148,31 +149,27 @@ func (r *TaskReconciler) startTask(ctx context.Context, task *ecsv1.Task, now me
 		markTaskStopped(task, taskStop{Code: ecsv1.StopCodeTaskFailedToStart, Reason: err.Error()}, now)
 		return ctrl.Result{}, nil
 	}
-	nodeValues, err := nodeLabelValues(ctx, r.Client)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
 	out, err := translate.PodTemplate(translate.Input{
-		NodeLabelValues: nodeValues,
-		Family:          resolved.Family, Revision: resolved.Number, TaskDefinition: resolved.Spec,
-		Overrides: task.Spec.Overrides, CapacityProvider: withTenantNodes(provider, cluster),
+		Family: resolved.Family, Revision: resolved.Number, TaskDefinition: resolved.Spec,
+		Overrides: task.Spec.Overrides, CapacityProvider: shared.WithTenantNodes(provider, cluster),
 		PlacementConstraints: task.Spec.PlacementConstraints,
-		SelectorLabels:       map[string]string{ecsv1.LabelTask: labelValue(task.Name)},
+		SelectorLabels:       map[string]string{ecsv1.LabelTask: shared.LabelValue(task.Name)},
 		Namespace:            task.Namespace,
 		RestartPolicy:        corev1.RestartPolicyNever,
+		PodSecurity:          shared.PodSecurity(cluster),
 	})
 	if err != nil {
 		markTaskStopped(task, taskStop{Code: ecsv1.StopCodeTaskFailedToStart, Reason: err.Error()}, now)
-		setStalled(&task.Status.Conditions, task.Generation, ReasonInvalidSpec, err.Error())
-		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, ReasonInvalidSpec, "Start", "%s", err.Error())
+		shared.SetStalled(&task.Status.Conditions, task.Generation, shared.ReasonInvalidSpec, err.Error())
+		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, shared.ReasonInvalidSpec, "Start", "%s", err.Error())
 		return ctrl.Result{}, nil
 	}
 	if len(out.Unsupported) > 0 {
 		msg := strings.Join(out.Unsupported, "; ")
 		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, "UnsupportedSettings", "Translate", "%s", msg)
-		setCondition(&task.Status.Conditions, task.Generation, conditionUnsupported, metav1.ConditionTrue, "NotExpressible", msg)
+		shared.SetCondition(&task.Status.Conditions, task.Generation, shared.ConditionUnsupported, metav1.ConditionTrue, "NotExpressible", msg)
 	}
-	if err := applyTaskSupport(ctx, r.Client, r.APIReader, r.Scheme, task.Namespace, out); err != nil {
+	if err := r.Applier.ApplyTaskSupport(ctx, task.Namespace, out); err != nil {
 		return ctrl.Result{}, err
 	}
 	pod := desiredTaskPod(task, resolved, out.Template)
@@ -183,7 +180,7 @@ func (r *TaskReconciler) startTask(ctx context.Context, task *ecsv1.Task, now me
 	task.Status.LastStatus = ecsv1.TaskProvisioning
 	task.Status.DesiredStatus = ecsv1.TaskRunning
 	task.Status.PodName = pod.Name
-	setReconciling(&task.Status.Conditions, task.Generation, ReasonProgressing, "provisioning the task")
+	shared.SetReconciling(&task.Status.Conditions, task.Generation, shared.ReasonProgressing, "provisioning the task")
 	return ctrl.Result{}, nil
 }
 
@@ -197,35 +194,24 @@ func pinnedReference(reference, resolved string) string {
 }
 
 // desiredTaskPod builds the Pod of a Task from its translated template.
-func desiredTaskPod(task *ecsv1.Task, resolved *resolvedRevision, template corev1.PodTemplateSpec) *corev1.Pod {
+func desiredTaskPod(task *ecsv1.Task, resolved *shared.ResolvedRevision, template corev1.PodTemplateSpec) *corev1.Pod {
 	pod := &corev1.Pod{
 		ObjectMeta: *template.ObjectMeta.DeepCopy(),
 		Spec:       *template.Spec.DeepCopy(),
 	}
 	pod.Name = task.Name
 	pod.Namespace = task.Namespace
-	pod.Labels = mergeLabels(pod.Labels, map[string]string{
-		ecsv1.LabelTask:      labelValue(task.Name),
+	pod.Labels = shared.MergeLabels(pod.Labels, map[string]string{
+		ecsv1.LabelTask:      shared.LabelValue(task.Name),
 		ecsv1.LabelManagedBy: ecsv1.ManagedByValue,
 	})
-	pod.Annotations = mergeLabels(pod.Annotations, map[string]string{
+	pod.Annotations = shared.MergeLabels(pod.Annotations, map[string]string{
 		ecsv1.AnnotationTaskDefinition: resolved.String(),
-		annotationEssential:            essentialAnnotation(resolved.Spec),
+		shared.AnnotationEssential:     shared.EssentialAnnotation(resolved.Spec),
 	})
 	pod.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(task, ecsv1.GroupVersion.WithKind("Task"))}
 	pod.Spec.RestartPolicy = corev1.RestartPolicyNever
 	return pod
-}
-
-// essentialAnnotation lists the Kubernetes names of the essential containers.
-func essentialAnnotation(spec *ecsv1.TaskDefinitionSpec) string {
-	var names []string
-	for _, c := range spec.ContainerDefinitions {
-		if c.Essential == nil || *c.Essential {
-			names = append(names, translate.ContainerName(string(c.Name)))
-		}
-	}
-	return strings.Join(names, ",")
 }
 
 // taskCapacityProvider picks the provider a Task runs on: its launch type's, the first of its
@@ -287,7 +273,7 @@ func (r *TaskReconciler) stopOnDelete(ctx context.Context, task *ecsv1.Task, pod
 	if task.Status.LastStatus != ecsv1.TaskStopped {
 		markTaskStopped(task, taskStop{Code: ecsv1.StopCodeUserInitiated, Reason: "Task stopped by user"}, now)
 	}
-	return removeFinalizer(ctx, r.Client, task)
+	return shared.RemoveFinalizer(ctx, r.Client, task)
 }
 
 func (r *TaskReconciler) deletePod(ctx context.Context, pod *corev1.Pod) error {
@@ -335,7 +321,7 @@ func (r *TaskReconciler) taskPod(ctx context.Context, task *ecsv1.Task) (*corev1
 // its family, so that a Task created before its task definition starts once it exists.
 func (r *TaskReconciler) tasksOfTaskDefinition(ctx context.Context, o client.Object) []reconcile.Request {
 	td := o.(*ecsv1.TaskDefinition)
-	return r.waitingTasks(ctx, td.Namespace+"/"+effectiveFamily(td))
+	return r.waitingTasks(ctx, td.Namespace+"/"+shared.EffectiveFamily(td))
 }
 
 func (r *TaskReconciler) tasksOfRevision(ctx context.Context, o client.Object) []reconcile.Request {
@@ -348,7 +334,7 @@ func (r *TaskReconciler) tasksOfRevision(ctx context.Context, o client.Object) [
 
 func (r *TaskReconciler) waitingTasks(ctx context.Context, key string) []reconcile.Request {
 	list := &ecsv1.TaskList{}
-	if err := r.List(ctx, list, client.MatchingFields{indexTaskDefinitionRef: key}); err != nil {
+	if err := r.List(ctx, list, client.MatchingFields{shared.IndexTaskDefinitionRef: key}); err != nil {
 		return nil
 	}
 	var reqs []reconcile.Request
@@ -366,10 +352,10 @@ func (r *TaskReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.Clock = clock.RealClock{}
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&ecsv1.Task{}).
+		For(&ecsv1.Task{}, builder.WithPredicates(shared.SpecOrMetadataChanged)).
 		Owns(&corev1.Pod{}).
-		Watches(&ecsv1.TaskDefinition{}, handler.EnqueueRequestsFromMapFunc(r.tasksOfTaskDefinition)).
-		Watches(&appsv1.ControllerRevision{}, handler.EnqueueRequestsFromMapFunc(r.tasksOfRevision)).
+		Watches(&ecsv1.TaskDefinition{}, handler.EnqueueRequestsFromMapFunc(r.tasksOfTaskDefinition), builder.WithPredicates(shared.CreateOrDelete)).
+		Watches(&appsv1.ControllerRevision{}, handler.EnqueueRequestsFromMapFunc(r.tasksOfRevision), builder.WithPredicates(shared.CreateOrDelete)).
 		Named("task").
 		Complete(r)
 }

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
 func newTask(ns, name, taskDefinition string) *ecsv1.Task {
@@ -106,7 +107,7 @@ func TestTask_RunsOnePodAndFollowsTheECSLifecycle(t *testing.T) {
 
 	setContainers(t, pod, corev1.PodRunning, map[string]corev1.ContainerState{"web": running(), "logger": running()})
 	taskStatus(t, task, func(st ecsv1.TaskStatus) error {
-		if st.LastStatus != ecsv1.TaskRunning || st.StartedAt == nil || !isReady(st.Conditions) {
+		if st.LastStatus != ecsv1.TaskRunning || st.StartedAt == nil || !shared.IsReady(st.Conditions) {
 			return fmt.Errorf("status %+v", st)
 		}
 		return nil
@@ -203,10 +204,10 @@ func TestTask_MissingTaskDefinitionIsStalledUntilItExists(t *testing.T) {
 	task := newTask(ns, "run-4", "ghost")
 	mustCreate(t, task)
 	taskStatus(t, task, func(st ecsv1.TaskStatus) error {
-		if !isStalledWith(st.Conditions, ReasonTaskDefinitionMiss) || st.LastStatus != ecsv1.TaskProvisioning || st.StopCode != "" {
+		if !shared.IsStalledWith(st.Conditions, shared.ReasonTaskDefinitionMiss) || st.LastStatus != ecsv1.TaskProvisioning || st.StopCode != "" {
 			return fmt.Errorf("status %+v", st)
 		}
-		if msg := conditionMessage(st.Conditions, ecsv1.ConditionStalled); msg != fmt.Sprintf("task definition family %q not found in namespace %q", "ghost", ns) {
+		if msg := shared.ConditionMessage(st.Conditions, ecsv1.ConditionStalled); msg != fmt.Sprintf("task definition family %q not found in namespace %q", "ghost", ns) {
 			return fmt.Errorf("message %q", msg)
 		}
 		return nil
@@ -214,7 +215,7 @@ func TestTask_MissingTaskDefinitionIsStalledUntilItExists(t *testing.T) {
 	mustCreate(t, newTaskDefinition(ns, "ghost", "busybox"))
 	taskPodOf(t, task)
 	taskStatus(t, task, func(st ecsv1.TaskStatus) error {
-		if st.TaskDefinition != "ghost:1" || isStalledWith(st.Conditions, ReasonTaskDefinitionMiss) {
+		if st.TaskDefinition != "ghost:1" || shared.IsStalledWith(st.Conditions, shared.ReasonTaskDefinitionMiss) {
 			return fmt.Errorf("status %+v", st)
 		}
 		return nil

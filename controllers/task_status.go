@@ -1,7 +1,6 @@
 package controllers
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,14 +10,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
-
-// annotationContainerNames maps a Pod's container names to the ECS names they came from; the
-// translation writes it.
-const annotationContainerNames = "ecs.operator.dev/container-names"
-
-// annotationEssential lists a Pod's essential containers (Kubernetes names, comma-separated).
-const annotationEssential = "ecs.operator.dev/essential-containers"
 
 // taskStop says why a task must stop now, or is empty.
 type taskStop struct {
@@ -36,34 +29,16 @@ var failedToStartReasons = map[string]string{
 	"RunContainerError":          "CannotStartContainerError",
 }
 
-// essentialContainers reads which of a Pod's containers are essential.
-func essentialContainers(pod *corev1.Pod) map[string]bool {
-	out := map[string]bool{}
-	for _, name := range strings.Split(pod.Annotations[annotationEssential], ",") {
-		if name != "" {
-			out[name] = true
-		}
-	}
-	return out
-}
-
-// ecsContainerNames reads the ECS name of each container of a Pod.
-func ecsContainerNames(pod *corev1.Pod) map[string]string {
-	names := map[string]string{}
-	_ = json.Unmarshal([]byte(pod.Annotations[annotationContainerNames]), &names)
-	return names
-}
-
 // stopDecision decides whether a running task must be stopped the ECS way: an essential
 // container exited (EssentialContainerExited), or a container cannot start (TaskFailedToStart).
 func stopDecision(pod *corev1.Pod) taskStop {
-	essential := essentialContainers(pod)
-	names := ecsContainerNames(pod)
+	essential := shared.EssentialContainers(pod)
+	names := shared.ECSContainerNames(pod)
 	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
 		if w := cs.State.Waiting; w != nil {
 			if kind, ok := failedToStartReasons[w.Reason]; ok {
 				return taskStop{Code: ecsv1.StopCodeTaskFailedToStart,
-					Reason: fmt.Sprintf("%s: %s: %s", kind, ecsName(names, cs.Name), w.Message)}
+					Reason: fmt.Sprintf("%s: %s: %s", kind, shared.ECSName(names, cs.Name), w.Message)}
 			}
 		}
 	}
@@ -88,7 +63,7 @@ func stopDecision(pod *corev1.Pod) taskStop {
 			continue
 		}
 		return taskStop{Code: ecsv1.StopCodeEssentialContainerExited,
-			Reason: fmt.Sprintf("Essential container in task exited: %s exited with code %d", ecsName(names, cs.Name), exit.ExitCode)}
+			Reason: fmt.Sprintf("Essential container in task exited: %s exited with code %d", shared.ECSName(names, cs.Name), exit.ExitCode)}
 	}
 	if pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded {
 		reason := "Task stopped: all containers exited"
@@ -118,13 +93,6 @@ func restartsOnExit(c *corev1.Container, code int32) bool {
 		}
 	}
 	return false
-}
-
-func ecsName(names map[string]string, k8sName string) string {
-	if n, ok := names[k8sName]; ok {
-		return n
-	}
-	return k8sName
 }
 
 // taskLifecycle maps a Pod to ECS's task lifecycle.
@@ -161,15 +129,15 @@ func podScheduled(pod *corev1.Pod) bool {
 
 // taskContainers reports each container the ECS way, under its ECS name.
 func taskContainers(pod *corev1.Pod) []ecsv1.ContainerStatus {
-	names := ecsContainerNames(pod)
-	essential := essentialContainers(pod)
+	names := shared.ECSContainerNames(pod)
+	essential := shared.EssentialContainers(pod)
 	withHealth := map[string]bool{}
 	for _, c := range slices.Concat(pod.Spec.InitContainers, pod.Spec.Containers) {
 		withHealth[c.Name] = c.ReadinessProbe != nil || c.StartupProbe != nil
 	}
 	var out []ecsv1.ContainerStatus
 	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
-		c := ecsv1.ContainerStatus{Name: ecsv1.ContainerName(ecsName(names, cs.Name)), LastStatus: "PENDING", HealthStatus: ecsv1.HealthUnknown}
+		c := ecsv1.ContainerStatus{Name: ecsv1.ContainerName(shared.ECSName(names, cs.Name)), LastStatus: "PENDING", HealthStatus: ecsv1.HealthUnknown}
 		switch {
 		case cs.State.Terminated != nil:
 			c.LastStatus = "STOPPED"
@@ -194,10 +162,10 @@ func taskContainers(pod *corev1.Pod) []ecsv1.ContainerStatus {
 // taskHealth is ECS's task health: UNHEALTHY if an essential container with a health check is,
 // HEALTHY if all of them are, UNKNOWN when none has a health check.
 func taskHealth(pod *corev1.Pod, containers []ecsv1.ContainerStatus) ecsv1.HealthStatus {
-	names := ecsContainerNames(pod)
+	names := shared.ECSContainerNames(pod)
 	essential := map[string]bool{}
-	for k8sName := range essentialContainers(pod) {
-		essential[ecsName(names, k8sName)] = true
+	for k8sName := range shared.EssentialContainers(pod) {
+		essential[shared.ECSName(names, k8sName)] = true
 	}
 	health := ecsv1.HealthUnknown
 	for _, c := range containers {
@@ -221,10 +189,15 @@ func computeTaskStatus(task *ecsv1.Task, pod *corev1.Pod, now metav1.Time) {
 	st.DesiredStatus = ecsv1.TaskRunning
 	st.LastStatus = taskLifecycle(pod)
 	if pod == nil {
-		setReconciling(&st.Conditions, task.Generation, ReasonProgressing, "provisioning the task")
+		shared.SetReconciling(&st.Conditions, task.Generation, shared.ReasonProgressing, "provisioning the task")
 		return
 	}
 	st.PodName = pod.Name
+	if st.TaskDefinition == "" {
+		// The Pod says which revision it runs: the status that first said so may have lost a
+		// write race to the Pod's own events.
+		st.TaskDefinition = pod.Annotations[ecsv1.AnnotationTaskDefinition]
+	}
 	st.Containers = taskContainers(pod)
 	st.HealthStatus = taskHealth(pod, st.Containers)
 	if st.StartedAt == nil && st.LastStatus == ecsv1.TaskRunning {
@@ -233,12 +206,12 @@ func computeTaskStatus(task *ecsv1.Task, pod *corev1.Pod, now metav1.Time) {
 	switch st.LastStatus {
 	case ecsv1.TaskRunning:
 		if st.HealthStatus == ecsv1.HealthUnhealthy {
-			setReconciling(&st.Conditions, task.Generation, ReasonProgressing, "the task is running but unhealthy")
+			shared.SetReconciling(&st.Conditions, task.Generation, shared.ReasonProgressing, "the task is running but unhealthy")
 		} else {
-			setReady(&st.Conditions, task.Generation, "the task is running")
+			shared.SetReady(&st.Conditions, task.Generation, "the task is running")
 		}
 	default:
-		setReconciling(&st.Conditions, task.Generation, ReasonProgressing, "the task is "+string(st.LastStatus))
+		shared.SetReconciling(&st.Conditions, task.Generation, shared.ReasonProgressing, "the task is "+string(st.LastStatus))
 	}
 }
 
@@ -259,7 +232,7 @@ func markTaskStopped(task *ecsv1.Task, stop taskStop, now metav1.Time) {
 			st.Containers[i].LastStatus = "STOPPED"
 		}
 	}
-	setCondition(&st.Conditions, task.Generation, ecsv1.ConditionReady, metav1.ConditionFalse, ReasonTaskStopped, st.StoppedReason)
-	setCondition(&st.Conditions, task.Generation, ecsv1.ConditionReconciling, metav1.ConditionFalse, ReasonTaskStopped, st.StoppedReason)
-	setCondition(&st.Conditions, task.Generation, ecsv1.ConditionStalled, metav1.ConditionFalse, ReasonTaskStopped, st.StoppedReason)
+	shared.SetCondition(&st.Conditions, task.Generation, ecsv1.ConditionReady, metav1.ConditionFalse, shared.ReasonTaskStopped, st.StoppedReason)
+	shared.SetCondition(&st.Conditions, task.Generation, ecsv1.ConditionReconciling, metav1.ConditionFalse, shared.ReasonTaskStopped, st.StoppedReason)
+	shared.SetCondition(&st.Conditions, task.Generation, ecsv1.ConditionStalled, metav1.ConditionFalse, shared.ReasonTaskStopped, st.StoppedReason)
 }

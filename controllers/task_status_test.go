@@ -7,11 +7,12 @@ import (
 	"k8s.io/utils/ptr"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
 func stopPod(mutate func(*corev1.Pod)) *corev1.Pod {
 	p := &corev1.Pod{}
-	p.Annotations = map[string]string{annotationEssential: "app,proxy"}
+	p.Annotations = map[string]string{shared.AnnotationEssential: "app,proxy"}
 	p.Spec.InitContainers = []corev1.Container{{Name: "proxy", RestartPolicy: ptr.To(corev1.ContainerRestartPolicyAlways)}}
 	p.Spec.Containers = []corev1.Container{{Name: "app"}, {Name: "logger"}}
 	p.Status.Phase = corev1.PodRunning
@@ -70,7 +71,7 @@ func TestStopDecision_TheECSWay(t *testing.T) {
 
 func TestTaskHealth_FromEssentialContainersWithHealthChecks(t *testing.T) {
 	pod := &corev1.Pod{}
-	pod.Annotations = map[string]string{annotationEssential: "app"}
+	pod.Annotations = map[string]string{shared.AnnotationEssential: "app"}
 	tests := []struct {
 		name       string
 		containers []ecsv1.ContainerStatus

@@ -3,10 +3,10 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -15,11 +15,13 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 	"github.com/ecs-operator/ecs-operator/internal/ecs"
 )
 
@@ -56,25 +58,19 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		if err == nil {
 			td.Status.ObservedGeneration = td.Generation
 		}
-		if equality.Semantic.DeepEqual(original.Status, td.Status) {
-			return
-		}
-		if perr := r.Status().Patch(ctx, td, client.MergeFrom(original)); perr != nil && err == nil {
-			err = fmt.Errorf("patching status: %w", perr)
-			result = ctrl.Result{}
-		}
+		shared.FinishStatus(ctx, r.Client, td, original, &result, &err)
 	}()
 
-	family := effectiveFamily(td)
+	family := shared.EffectiveFamily(td)
 	td.Status.Family = family
-	if owner, err := taskDefinitionForFamily(ctx, r, td.Namespace, family); err != nil {
+	if owner, err := shared.TaskDefinitionForFamily(ctx, r, td.Namespace, family); err != nil {
 		return ctrl.Result{}, err
 	} else if owner != nil && owner.UID != td.UID {
 		msg := fmt.Sprintf("family %q is already registered by TaskDefinition %q in this namespace", family, owner.Name)
-		if !isStalledWith(td.Status.Conditions, ReasonFamilyConflict) {
-			r.Recorder.Eventf(td, nil, corev1.EventTypeWarning, ReasonFamilyConflict, "Register", msg)
+		if !shared.IsStalledWith(td.Status.Conditions, shared.ReasonFamilyConflict) {
+			r.Recorder.Eventf(td, nil, corev1.EventTypeWarning, shared.ReasonFamilyConflict, "Register", msg)
 		}
-		setStalled(&td.Status.Conditions, td.Generation, ReasonFamilyConflict, msg)
+		shared.SetStalled(&td.Status.Conditions, td.Generation, shared.ReasonFamilyConflict, msg)
 		return ctrl.Result{}, nil
 	}
 
@@ -101,8 +97,11 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 			return ctrl.Result{}, fmt.Errorf("registering revision %s:%d: %w", family, next, err)
 		}
 		log.Info("registered task definition revision", "family", family, "revision", next)
-		r.Recorder.Eventf(td, rev, corev1.EventTypeNormal, "RevisionRegistered", "Register",
-			"Registered task definition %s:%d", family, next)
+		if next > 1 {
+			// The first revision is the TaskDefinition's creation, which its status shows.
+			r.Recorder.Eventf(td, rev, corev1.EventTypeNormal, "RevisionRegistered", "Register",
+				"Registered task definition %s:%d", family, next)
+		}
 		revs = append([]appsv1.ControllerRevision{*rev}, revs...)
 	}
 	td.Status.Revision = revs[0].Revision
@@ -130,7 +129,7 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		}
 	}
 	td.Status.Revisions = computeRevisionsStatus(kept)
-	setReady(&td.Status.Conditions, td.Generation,
+	shared.SetReady(&td.Status.Conditions, td.Generation,
 		fmt.Sprintf("Revision %s:%d is the latest", family, td.Status.Revision))
 	return ctrl.Result{}, nil
 }
@@ -143,7 +142,7 @@ func (r *TaskDefinitionReconciler) ownedRevisions(ctx context.Context, td *ecsv1
 func (r *TaskDefinitionReconciler) ownedRevisionsFrom(ctx context.Context, reader client.Reader, td *ecsv1.TaskDefinition) ([]appsv1.ControllerRevision, error) {
 	list := &appsv1.ControllerRevisionList{}
 	if err := reader.List(ctx, list, client.InNamespace(td.Namespace),
-		client.MatchingLabels{ecsv1.LabelTaskDefinition: labelValue(td.Name)}); err != nil {
+		client.MatchingLabels{ecsv1.LabelTaskDefinition: shared.LabelValue(td.Name)}); err != nil {
 		return nil, fmt.Errorf("listing revisions: %w", err)
 	}
 	var owned []appsv1.ControllerRevision
@@ -174,7 +173,7 @@ func (r *TaskDefinitionReconciler) revisionsInUse(ctx context.Context, namespace
 		}
 	}
 	services := &ecsv1.ServiceList{}
-	if err := r.List(ctx, services, client.MatchingFields{indexTaskDefinitionRef: key}); err != nil {
+	if err := r.List(ctx, services, client.MatchingFields{shared.IndexTaskDefinitionRef: key}); err != nil {
 		return nil, fmt.Errorf("listing services of %s: %w", key, err)
 	}
 	for _, svc := range services.Items {
@@ -185,7 +184,7 @@ func (r *TaskDefinitionReconciler) revisionsInUse(ctx context.Context, namespace
 		}
 	}
 	tasks := &ecsv1.TaskList{}
-	if err := r.List(ctx, tasks, client.MatchingFields{indexTaskDefinitionRef: key}); err != nil {
+	if err := r.List(ctx, tasks, client.MatchingFields{shared.IndexTaskDefinitionRef: key}); err != nil {
 		return nil, fmt.Errorf("listing tasks of %s: %w", key, err)
 	}
 	for _, task := range tasks.Items {
@@ -200,10 +199,10 @@ func (r *TaskDefinitionReconciler) revisionsInUse(ctx context.Context, namespace
 func (r *TaskDefinitionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&ecsv1.TaskDefinition{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Owns(&appsv1.ControllerRevision{}).
-		Watches(&ecsv1.TaskDefinition{}, handler.EnqueueRequestsFromMapFunc(r.sameFamily)).
-		Watches(&ecsv1.Service{}, handler.EnqueueRequestsFromMapFunc(r.taskDefinitionsOf)).
-		Watches(&ecsv1.Task{}, handler.EnqueueRequestsFromMapFunc(r.taskDefinitionsOf)).
+		Owns(&appsv1.ControllerRevision{}, builder.WithPredicates(shared.DeleteOnly)).
+		Watches(&ecsv1.TaskDefinition{}, handler.EnqueueRequestsFromMapFunc(r.sameFamily), builder.WithPredicates(shared.SpecOrMetadataChanged)).
+		Watches(&ecsv1.Service{}, handler.EnqueueRequestsFromMapFunc(r.taskDefinitionsOf), builder.WithPredicates(revisionsInUseChanged)).
+		Watches(&ecsv1.Task{}, handler.EnqueueRequestsFromMapFunc(r.taskDefinitionsOf), builder.WithPredicates(revisionsInUseChanged)).
 		Named("taskdefinition").
 		Complete(r)
 }
@@ -213,7 +212,7 @@ func (r *TaskDefinitionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 func (r *TaskDefinitionReconciler) sameFamily(ctx context.Context, o client.Object) []reconcile.Request {
 	td := o.(*ecsv1.TaskDefinition)
 	list := &ecsv1.TaskDefinitionList{}
-	if err := r.List(ctx, list, client.InNamespace(td.Namespace), client.MatchingFields{indexFamily: effectiveFamily(td)}); err != nil {
+	if err := r.List(ctx, list, client.InNamespace(td.Namespace), client.MatchingFields{shared.IndexFamily: shared.EffectiveFamily(td)}); err != nil {
 		return nil
 	}
 	var reqs []reconcile.Request
@@ -243,7 +242,7 @@ func (r *TaskDefinitionReconciler) taskDefinitionsOf(ctx context.Context, o clie
 		namespace = ref.Namespace
 	}
 	list := &ecsv1.TaskDefinitionList{}
-	if err := r.List(ctx, list, client.InNamespace(namespace), client.MatchingFields{indexFamily: ref.Family}); err != nil {
+	if err := r.List(ctx, list, client.InNamespace(namespace), client.MatchingFields{shared.IndexFamily: ref.Family}); err != nil {
 		return nil
 	}
 	reqs := make([]reconcile.Request, 0, len(list.Items))
@@ -253,13 +252,25 @@ func (r *TaskDefinitionReconciler) taskDefinitionsOf(ctx context.Context, o clie
 	return reqs
 }
 
-// isStalledWith reports whether the conditions already say Stalled for this reason, so the
-// same warning event is not repeated on every resync.
-func isStalledWith(conds []metav1.Condition, reason string) bool {
-	for _, c := range conds {
-		if c.Type == ecsv1.ConditionStalled && c.Status == metav1.ConditionTrue && c.Reason == reason {
-			return true
+// revisionsInUseChanged lets through the Service and Task changes that can change which
+// revisions are in use and may not be pruned: creates, deletes, and a different task
+// definition in the spec or in the status.
+var revisionsInUseChanged = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		return !slices.Equal(referencedRevisions(e.ObjectOld), referencedRevisions(e.ObjectNew))
+	},
+}
+
+func referencedRevisions(o client.Object) []string {
+	switch o := o.(type) {
+	case *ecsv1.Service:
+		refs := []string{string(o.Spec.TaskDefinition), o.Status.TaskDefinition}
+		for _, d := range o.Status.Deployments {
+			refs = append(refs, d.TaskDefinition)
 		}
+		return refs
+	case *ecsv1.Task:
+		return []string{string(o.Spec.TaskDefinition), o.Status.TaskDefinition}
 	}
-	return false
+	return nil
 }

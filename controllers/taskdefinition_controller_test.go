@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
 func newTaskDefinition(ns, name, image string) *ecsv1.TaskDefinition {
@@ -66,7 +67,7 @@ func TestTaskDefinition_EachNewSpecIsANewNumberedRevision(t *testing.T) {
 	td := newTaskDefinition(ns, "web", "nginx:1.27")
 	mustCreate(t, td)
 	waitRevision(t, td, 1)
-	if td.Status.Family != "web" || !isReady(td.Status.Conditions) {
+	if td.Status.Family != "web" || !shared.IsReady(td.Status.Conditions) {
 		t.Fatalf("status %+v", td.Status)
 	}
 
@@ -94,7 +95,7 @@ func TestTaskDefinition_EachNewSpecIsANewNumberedRevision(t *testing.T) {
 	if err := k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "web-3"}, rev); err != nil {
 		t.Fatal(err)
 	}
-	spec, err := revisionSpec(rev)
+	spec, err := shared.RevisionSpec(rev)
 	if err != nil || spec.ContainerDefinitions[0].Image != "nginx:1.27" {
 		t.Fatalf("revision 3 holds %+v (%v)", spec, err)
 	}
@@ -143,7 +144,7 @@ func TestTaskDefinition_SecondClaimOnAFamilyIsStalled(t *testing.T) {
 		if err := get(t, second); err != nil {
 			return err
 		}
-		if !isStalledWith(second.Status.Conditions, ReasonFamilyConflict) {
+		if !shared.IsStalledWith(second.Status.Conditions, shared.ReasonFamilyConflict) {
 			return fmt.Errorf("conditions %+v", second.Status.Conditions)
 		}
 		return nil

@@ -11,15 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
-
-// effectiveFamily is the TaskDefinition's family: spec.family, or its name when unset.
-func effectiveFamily(td *ecsv1.TaskDefinition) string {
-	if td.Spec.Family != "" {
-		return string(td.Spec.Family)
-	}
-	return td.Name
-}
 
 // revisionContent is what a revision holds: the task definition without the fields that are
 // ours rather than ECS's, so that changing revisionHistoryLimit makes no new revision.
@@ -31,18 +24,7 @@ func revisionContent(spec *ecsv1.TaskDefinitionSpec) *ecsv1.TaskDefinitionSpec {
 
 // revisionHash is the content hash of a task definition spec.
 func revisionHash(spec *ecsv1.TaskDefinitionSpec) (string, error) {
-	return contentHash(revisionContent(spec))
-}
-
-// revisionName names revision n of a TaskDefinition. The revision number is the last
-// dash-separated part, so two TaskDefinitions' revisions can never share a name.
-func revisionName(tdName string, n int64) string {
-	suffix := "-" + strconv.FormatInt(n, 10)
-	const maxName = 253
-	if len(tdName)+len(suffix) > maxName {
-		tdName = tdName[:maxName-len(suffix)]
-	}
-	return tdName + suffix
+	return shared.ContentHash(revisionContent(spec))
 }
 
 // desiredRevision builds revision n of td with the given content hash.
@@ -53,11 +35,11 @@ func desiredRevision(td *ecsv1.TaskDefinition, family string, n int64, hash stri
 	}
 	return &appsv1.ControllerRevision{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      revisionName(td.Name, n),
+			Name:      shared.RevisionName(td.Name, n),
 			Namespace: td.Namespace,
 			Labels: map[string]string{
-				ecsv1.LabelTaskDefinition: labelValue(td.Name),
-				ecsv1.LabelFamily:         labelValue(family),
+				ecsv1.LabelTaskDefinition: shared.LabelValue(td.Name),
+				ecsv1.LabelFamily:         shared.LabelValue(family),
 				ecsv1.LabelRevision:       strconv.FormatInt(n, 10),
 				ecsv1.LabelRevisionHash:   hash,
 				ecsv1.LabelManagedBy:      ecsv1.ManagedByValue,
@@ -69,15 +51,6 @@ func desiredRevision(td *ecsv1.TaskDefinition, family string, n int64, hash stri
 		Data:     runtime.RawExtension{Raw: data},
 		Revision: n,
 	}, nil
-}
-
-// revisionSpec decodes the task definition a revision holds.
-func revisionSpec(rev *appsv1.ControllerRevision) (*ecsv1.TaskDefinitionSpec, error) {
-	spec := &ecsv1.TaskDefinitionSpec{}
-	if err := json.Unmarshal(rev.Data.Raw, spec); err != nil {
-		return nil, fmt.Errorf("decoding revision %s: %w", rev.Name, err)
-	}
-	return spec, nil
 }
 
 // sortNewestFirst orders revisions by revision number, newest first.

@@ -8,6 +8,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
 func revs(numbers ...int64) []appsv1.ControllerRevision {
@@ -73,7 +74,7 @@ func TestRevisionName_NeverCollidesAcrossTaskDefinitions(t *testing.T) {
 	seen := map[string]string{}
 	for _, td := range []string{"a", "a-1", "a-12", "a-1-2"} {
 		for n := int64(1); n <= 12; n++ {
-			name := revisionName(td, n)
+			name := shared.RevisionName(td, n)
 			if other, ok := seen[name]; ok {
 				t.Fatalf("%s is the name of both %s and %s:%d", name, other, td, n)
 			}

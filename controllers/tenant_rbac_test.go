@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
 // asUser is a client that acts as a tenant's user, with only the RBAC the operator gave them.
@@ -46,7 +47,7 @@ func TestTenantRBAC_KubectlMTBLevel1(t *testing.T) {
 	cg.Spec.ClusterTemplate.Quota = &ecsv1.ClusterQuota{CPU: ptr.To(resource.MustParse("4"))}
 	mustCreate(t, cg)
 	cellGroupStatus(t, cg, func(st ecsv1.CellGroupStatus) error {
-		if !isReady(st.Conditions) {
+		if !shared.IsReady(st.Conditions) {
 			return fmt.Errorf("not ready: %+v", st)
 		}
 		return nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -12,29 +13,21 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
 	"github.com/open-policy-agent/cert-controller/pkg/rotator"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
+	corev1informers "k8s.io/client-go/informers/core/v1"
+	"k8s.io/client-go/kubernetes"
+	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 )
-
-// The webhook configurations whose CA bundle the rotator injects; config/default's namePrefix
-// "ecs-operator-" makes these names from config/webhook's.
-var webhookConfigurations = []rotator.WebhookInfo{
-	{Name: "ecs-operator-validating-webhook-configuration", Type: rotator.Validating},
-	{Name: "ecs-operator-mutating-webhook-configuration", Type: rotator.Mutating},
-	{Name: "ecs-operator-pod-validating-webhook-configuration", Type: rotator.Validating},
-	{Name: "ecs-operator-pod-mutating-webhook-configuration", Type: rotator.Mutating},
-	{Name: "ecs-operator-namespace-validating-webhook-configuration", Type: rotator.Validating},
-}
-
-// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations;mutatingwebhookconfigurations,verbs=get;list;watch;update;patch
 
 // certOptions say where the webhook server's certificate comes from.
 type certOptions struct {
@@ -48,6 +41,10 @@ type certOptions struct {
 	// extraDNSNames are further names the certificate is valid for, such as "localhost" for a
 	// webhook server that the API server reaches on loopback (make run).
 	extraDNSNames []string
+	// rotatorName names the rotator's controller; empty is cert-controller's "cert-rotator".
+	// Tests start the rotator more than once in one process, and controller-runtime refuses a
+	// second controller of the same name.
+	rotatorName string
 }
 
 func (c *certOptions) bindFlags(fs *flag.FlagSet) {
@@ -84,9 +81,15 @@ func (c *certOptions) namespace() string {
 	return "ecs-operator-system"
 }
 
+// certWaitTimeout bounds how long a starting manager waits for its certificate files and for
+// its CA in the webhook configurations before it gives up and exits.
+const certWaitTimeout = 2 * time.Minute
+
 // serveWebhooks registers the webhooks once the certificate exists, so that the webhook server
-// never starts without one: with rotation it waits for the rotator, without it the certificate
-// is mounted from the start. /readyz fails until the server serves.
+// never starts without one: with rotation it waits for the rotator, for the Secret's certificate
+// in the certificate directory and for its CA in every installed webhook configuration; without
+// rotation the certificate is mounted from the start and someone else injects the CA. /readyz
+// fails until the server serves.
 func serveWebhooks(ctx context.Context, mgr ctrl.Manager, server webhook.Server, certDir string, c certOptions) error {
 	var serving atomic.Bool
 	check := func(req *http.Request) error {
@@ -109,32 +112,71 @@ func serveWebhooks(ctx context.Context, mgr ctrl.Manager, server webhook.Server,
 		return register()
 	}
 	ready := make(chan struct{})
-	ns := c.namespace()
-	if err := ensureSecret(ctx, mgr, types.NamespacedName{Namespace: ns, Name: c.secretName}); err != nil {
+	key := types.NamespacedName{Namespace: c.namespace(), Name: c.secretName}
+	if err := ensureSecret(ctx, mgr, key); err != nil {
 		return err
 	}
 	if err := rotator.AddRotator(mgr, &rotator.CertRotator{
-		SecretKey:      types.NamespacedName{Namespace: ns, Name: c.secretName},
+		SecretKey:      key,
 		CertDir:        certDir,
 		CAName:         "ecs-operator-ca",
 		CAOrganization: "ecs-operator",
-		DNSName:        fmt.Sprintf("%s.%s.svc", c.serviceName, ns),
-		ExtraDNSNames:  append([]string{fmt.Sprintf("%s.%s.svc.cluster.local", c.serviceName, ns)}, c.extraDNSNames...),
+		DNSName:        fmt.Sprintf("%s.%s.svc", c.serviceName, key.Namespace),
+		ExtraDNSNames:  append([]string{fmt.Sprintf("%s.%s.svc.cluster.local", c.serviceName, key.Namespace)}, c.extraDNSNames...),
 		IsReady:        ready,
-		Webhooks:       webhookConfigurations,
-		FieldOwner:     "ecs-operator",
+		// No Webhooks: the rotator would update every configuration on every start, changed
+		// or not; caInjector writes only a caBundle that differs.
+		ControllerName: c.rotatorName,
 	}); err != nil {
 		return fmt.Errorf("adding the certificate rotator: %w", err)
 	}
-	go syncCertFiles(ctx, mgr.GetAPIReader(), types.NamespacedName{Namespace: ns, Name: c.secretName}, certDir)
+	clientset, err := kubernetes.NewForConfigAndClient(mgr.GetConfig(), mgr.GetHTTPClient())
+	if err != nil {
+		return fmt.Errorf("creating the clientset for the webhook certificate: %w", err)
+	}
+	secret, err := newCertSecret(clientset, key)
+	if err != nil {
+		return err
+	}
+	files, err := newCertFiles(certDir, secret)
+	if err != nil {
+		return err
+	}
+	injector, err := newCAInjector(clientset, secret, webhookConfigurations, "ecs-operator")
+	if err != nil {
+		return err
+	}
+	if err := mgr.Add(secret); err != nil {
+		return fmt.Errorf("adding the webhook certificate Secret's informer: %w", err)
+	}
+	if err := mgr.Add(injector); err != nil {
+		return fmt.Errorf("adding the CA injector: %w", err)
+	}
 	go func() {
 		select {
 		case <-ready:
 		case <-ctx.Done():
 			return
 		}
-		if err := waitForCertFiles(ctx, mgr.GetAPIReader(), types.NamespacedName{Namespace: ns, Name: c.secretName}, certDir); err != nil {
+		waitCtx, cancel := context.WithTimeout(ctx, certWaitTimeout)
+		defer cancel()
+		// The rotator is ready once it has checked the Secret and the directory holds any
+		// certificate, which may be an old one (a restart outside the cluster, a mount the
+		// kubelet has not refreshed yet); and with no Webhooks it injects nothing. Serving while
+		// the files or the configurations lag behind the Secret would fail every admission
+		// request.
+		if err := files.wait(waitCtx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
 			setupLog.Error(err, "waiting for the webhook certificate files")
+			os.Exit(1)
+		}
+		if err := injector.waitInjected(waitCtx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			setupLog.Error(err, "waiting for the CA in the webhook configurations")
 			os.Exit(1)
 		}
 		setupLog.Info("webhook certificate ready; serving webhooks")
@@ -164,20 +206,118 @@ func ensureSecret(ctx context.Context, mgr ctrl.Manager, key types.NamespacedNam
 	return nil
 }
 
-// syncCertFiles writes the rotated certificate from its Secret into the certificate directory.
-// In a cluster the Secret is mounted there (config/manager) and the kubelet keeps it current,
-// the directory is read-only, and this writes nothing; a manager run outside the cluster
-// (make run) has no kubelet to do it.
-func syncCertFiles(ctx context.Context, reader client.Reader, key types.NamespacedName, dir string) {
+// certSecret follows the rotated certificate's Secret with an informer limited to its name, so
+// that the certificate files and the webhook configurations follow the Secret as it changes
+// without the Secret being read from the API server again and again.
+type certSecret struct {
+	key      types.NamespacedName
+	informer toolscache.SharedIndexInformer
+}
+
+func newCertSecret(clientset kubernetes.Interface, key types.NamespacedName) (*certSecret, error) {
+	informer := corev1informers.NewFilteredSecretInformer(clientset, key.Namespace, 0, toolscache.Indexers{}, func(o *metav1.ListOptions) {
+		o.FieldSelector = fields.OneTermEqualSelector("metadata.name", key.Name).String()
+	})
+	if err := informer.SetTransform(stripManagedFields); err != nil {
+		return nil, fmt.Errorf("watching Secret %s: %w", key, err)
+	}
+	return &certSecret{key: key, informer: informer}, nil
+}
+
+// NeedLeaderElection is false: every replica serves webhooks and needs the certificate.
+func (s *certSecret) NeedLeaderElection() bool { return false }
+
+// Start runs the informer until ctx ends.
+func (s *certSecret) Start(ctx context.Context) error {
+	s.informer.RunWithContext(ctx)
+	return nil
+}
+
+// current is the Secret as the informer last saw it, nil before it is listed or if it is gone.
+func (s *certSecret) current() *corev1.Secret {
+	obj, exists, err := s.informer.GetStore().GetByKey(s.key.String())
+	if err != nil || !exists {
+		return nil
+	}
+	secret, _ := obj.(*corev1.Secret)
+	return secret
+}
+
+// ca is the Secret's CA certificate (PEM), nil while there is none.
+func (s *certSecret) ca() []byte {
+	if secret := s.current(); secret != nil {
+		return secret.Data["ca.crt"]
+	}
+	return nil
+}
+
+// certFiles keeps the certificate directory in step with the Secret. In a cluster the Secret is
+// mounted there (config/manager), the kubelet keeps it current and the directory is read-only,
+// so writing fails and is left to the kubelet; a manager run outside the cluster (make run) has
+// no kubelet, and the files are written here whenever the Secret's certificate changes.
+type certFiles struct {
+	dir    string
+	secret *certSecret
+	synced toolscache.DoneChecker
+	// write is writeCertFiles; tests make it fail the way a read-only mount does.
+	write func(dir string, data map[string][]byte) error
+	// changed wakes wait after every Secret event, once the files are written.
+	changed signal
+}
+
+func newCertFiles(dir string, secret *certSecret) (*certFiles, error) {
+	f := &certFiles{dir: dir, secret: secret, write: writeCertFiles}
+	reg, err := secret.informer.AddEventHandler(changeHandler(f.sync))
+	if err != nil {
+		return nil, fmt.Errorf("watching Secret %s for the certificate files: %w", secret.key, err)
+	}
+	f.synced = reg.HasSyncedChecker()
+	return f, nil
+}
+
+func (f *certFiles) sync() {
+	defer f.changed.notify()
+	secret := f.secret.current()
+	if secret == nil || len(secret.Data["tls.crt"]) == 0 || certFilesMatch(f.dir, secret) {
+		return
+	}
+	if err := f.write(f.dir, secret.Data); err != nil {
+		// Expected in a cluster, where the mount is read-only and the kubelet's to update.
+		setupLog.V(1).Info("not writing the webhook certificate files", "dir", f.dir, "reason", err.Error())
+	}
+}
+
+// wait waits until the certificate directory holds the Secret's certificate. The files change
+// either here (sync) or under the kubelet, which swaps the mounted directory's contents; a
+// watch on the directory sees the latter.
+func (f *certFiles) wait(ctx context.Context) error {
+	if err := os.MkdirAll(f.dir, 0o700); err != nil {
+		return fmt.Errorf("creating the certificate directory %s: %w", f.dir, err)
+	}
+	watcher, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("watching the certificate directory %s: %w", f.dir, err)
+	}
+	defer func() { _ = watcher.Close() }()
+	if err := watcher.Add(f.dir); err != nil {
+		return fmt.Errorf("watching the certificate directory %s: %w", f.dir, err)
+	}
+	if !toolscache.WaitFor(ctx, "", f.synced) {
+		return fmt.Errorf("watching Secret %s: %w", f.secret.key, context.Cause(ctx))
+	}
 	for {
-		secret := &corev1.Secret{}
-		if err := reader.Get(ctx, key, secret); err == nil && len(secret.Data["tls.crt"]) > 0 && !certFilesMatch(dir, secret) {
-			_ = writeCertFiles(dir, secret.Data) // a read-only mount is the kubelet's to update
+		changed := f.changed.wait()
+		if secret := f.secret.current(); secret != nil && certFilesMatch(f.dir, secret) {
+			return nil
 		}
 		select {
+		case <-changed:
+		case <-watcher.Events:
+		case err := <-watcher.Errors:
+			// An overflow loses events, not files: look again.
+			setupLog.V(1).Info("watching the certificate directory", "dir", f.dir, "error", err.Error())
 		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
+			return fmt.Errorf("the certificate in %s is still not the one in Secret %s: %w", f.dir, f.secret.key, context.Cause(ctx))
 		}
 	}
 }
@@ -185,37 +325,18 @@ func syncCertFiles(ctx context.Context, reader client.Reader, key types.Namespac
 // certFilesMatch reports whether the certificate directory holds the Secret's certificate.
 func certFilesMatch(dir string, secret *corev1.Secret) bool {
 	b, err := os.ReadFile(filepath.Join(dir, "tls.crt"))
-	return err == nil && len(b) > 0 && string(b) == string(secret.Data["tls.crt"])
+	return err == nil && len(b) > 0 && bytes.Equal(b, secret.Data["tls.crt"])
 }
 
-// waitForCertFiles waits until the certificate directory holds the rotated certificate. The
-// rotator is ready as soon as the directory holds any certificate, which may be an old one
-// (a restart outside the cluster, a mounted Secret the kubelet has not refreshed yet); serving
-// that while the configurations carry the new CA would fail every admission request.
-func waitForCertFiles(ctx context.Context, reader client.Reader, key types.NamespacedName, dir string) error {
-	for start := time.Now(); ; {
-		secret := &corev1.Secret{}
-		if err := reader.Get(ctx, key, secret); err == nil && certFilesMatch(dir, secret) {
-			return nil
-		}
-		if time.Since(start) > 2*time.Minute {
-			return fmt.Errorf("the certificate in %s is still not the one in Secret %s after %s", dir, key, time.Since(start).Round(time.Second))
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
+// writeCertFiles writes tls.crt last, so that certFilesMatch never sees a certificate whose key
+// is not written yet.
 func writeCertFiles(dir string, data map[string][]byte) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
+		return fmt.Errorf("creating the certificate directory %s: %w", dir, err)
 	}
 	for _, name := range []string{"ca.crt", "tls.key", "tls.crt"} {
 		if err := os.WriteFile(filepath.Join(dir, name), data[name], 0o600); err != nil {
-			return err
+			return fmt.Errorf("writing %s: %w", filepath.Join(dir, name), err)
 		}
 	}
 	return nil

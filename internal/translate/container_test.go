@@ -130,18 +130,31 @@ func TestPodTemplate_securityContext(t *testing.T) {
 		c.ReadonlyRootFilesystem = ptr.To(true)
 		c.LinuxParameters = &ecsv1.LinuxParameters{Capabilities: &ecsv1.KernelCapabilities{Add: []ecsv1.LinuxCapability{"SYS_ADMIN"}, Drop: []ecsv1.LinuxCapability{"MKNOD"}}}
 	})
-	got := container(t, &mustTranslate(t, service(spec(c))).Template.Spec, "app").SecurityContext
+	// At baseline the mapping is all there is.
+	in := service(spec(c))
+	in.PodSecurity = ecsv1.PodSecurityBaseline
+	got := container(t, &mustTranslate(t, in).Template.Spec, "app").SecurityContext
 	diff(t, "securityContext", &corev1.SecurityContext{
 		Privileged:             ptr.To(true),
 		ReadOnlyRootFilesystem: ptr.To(true),
 		Capabilities:           &corev1.Capabilities{Add: []corev1.Capability{"SYS_ADMIN"}, Drop: []corev1.Capability{"MKNOD"}},
+	}, got)
+	// Restricted (the default) keeps what was asked for and adds only the drop of ALL:
+	// no allowPrivilegeEscalation false next to privileged, which the API server refuses.
+	got = container(t, &mustTranslate(t, service(spec(c))).Template.Spec, "app").SecurityContext
+	diff(t, "securityContext", &corev1.SecurityContext{
+		Privileged:             ptr.To(true),
+		ReadOnlyRootFilesystem: ptr.To(true),
+		Capabilities:           &corev1.Capabilities{Add: []corev1.Capability{"SYS_ADMIN"}, Drop: []corev1.Capability{"MKNOD", "ALL"}},
 	}, got)
 
 	plain := ctr("app", func(c *ecsv1.ContainerDefinition) {
 		c.Privileged = ptr.To(false)
 		c.ReadonlyRootFilesystem = ptr.To(false)
 	})
-	if sc := container(t, &mustTranslate(t, service(spec(plain))).Template.Spec, "app").SecurityContext; sc != nil {
+	in = service(spec(plain))
+	in.PodSecurity = ecsv1.PodSecurityBaseline
+	if sc := container(t, &mustTranslate(t, in).Template.Spec, "app").SecurityContext; sc != nil {
 		t.Errorf("false flags: want no securityContext, got %+v", sc)
 	}
 }
@@ -150,8 +163,13 @@ func TestPodTemplate_windowsUser(t *testing.T) {
 	s := spec(ctr("app", func(c *ecsv1.ContainerDefinition) { c.User = "ContainerUser" }))
 	s.RuntimePlatform = &ecsv1.RuntimePlatform{OperatingSystemFamily: "WINDOWS_SERVER_2022_CORE"}
 	out := mustTranslate(t, service(s))
-	diff(t, "securityContext", &corev1.SecurityContext{WindowsOptions: &corev1.WindowsSecurityContextOptions{RunAsUserName: ptr.To("ContainerUser")}},
-		container(t, &out.Template.Spec, "app").SecurityContext)
+	// The template declares no spec.os, so Pod Security still asks for the Linux fields of
+	// restricted; a Windows node ignores them.
+	diff(t, "securityContext", &corev1.SecurityContext{
+		WindowsOptions:           &corev1.WindowsSecurityContextOptions{RunAsUserName: ptr.To("ContainerUser")},
+		AllowPrivilegeEscalation: ptr.To(false),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+	}, container(t, &out.Template.Spec, "app").SecurityContext)
 }
 
 func TestPodTemplate_unsupportedContainerFields(t *testing.T) {

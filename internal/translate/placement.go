@@ -2,7 +2,6 @@ package translate
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,7 +29,8 @@ const (
 // schedule and hard to read.
 const maxAffinityTerms = 64
 
-// placement maps memberOf constraints to required node affinity, distinctInstance to required
+// placement maps memberOf constraints to required node affinity (on placement labels for what
+// node affinity cannot say, see placement_labels.go), distinctInstance to required
 // pod anti-affinity per node, and spread strategies to topology spread constraints. binpack
 // and random are the scheduler's business: binpack is what its MostAllocated scoring does,
 // random is close to its default spreading.
@@ -60,17 +60,21 @@ func (t *translation) placement() error {
 	// The constraints are ANDed: each term of the result takes one alternative of every
 	// constraint. A constraint that every node satisfies adds nothing.
 	terms := [][]corev1.NodeSelectorRequirement{nil}
+	used := map[string]PlacementLabel{}
 	for _, e := range exprs {
-		alts, always, err := t.memberOf(e.field, e.text)
+		x, err := expandMemberOf(e.field, e.text)
 		if err != nil {
 			return err
 		}
-		if always {
+		if x.always {
 			continue
+		}
+		for _, l := range x.labels {
+			used[l.Key] = l
 		}
 		var next [][]corev1.NodeSelectorRequirement
 		for _, a := range terms {
-			for _, b := range alts {
+			for _, b := range x.alts {
 				next = append(next, append(append([]corev1.NodeSelectorRequirement(nil), a...), b...))
 			}
 		}
@@ -79,6 +83,7 @@ func (t *translation) placement() error {
 		}
 		terms = next
 	}
+	t.out.PlacementLabels = sortedPlacementLabels(used)
 	affinity := &corev1.Affinity{}
 	if len(terms) > 1 || len(terms[0]) > 0 {
 		sel := &corev1.NodeSelector{}
@@ -148,26 +153,38 @@ func (t *translation) selector(field string) (*metav1.LabelSelector, error) {
 	return &metav1.LabelSelector{MatchLabels: m}, nil
 }
 
-// memberOf turns one expression into alternatives (ORed) of requirements (ANDed). always
-// reports an expression that every node satisfies. Alternatives no node can match are dropped;
-// when none is left, no node can run the task, which is an error.
-func (t *translation) memberOf(field, text string) (alts [][]corev1.NodeSelectorRequirement, always bool, err error) {
+// expansion is one memberOf expression as node affinity.
+type expansion struct {
+	// alts are alternatives (ORed) of requirements (ANDed).
+	alts [][]corev1.NodeSelectorRequirement
+	// always reports an expression that every node satisfies; alts is then empty.
+	always bool
+	// labels are the placement labels that alts select.
+	labels []PlacementLabel
+}
+
+// expandMemberOf expands one expression. Alternatives that no node label can satisfy are
+// dropped; when none is left, no node can run the task, which is an error. It reads nothing
+// but the expression, so that the same expression always gives the same template.
+func expandMemberOf(field, text string) (expansion, error) {
 	e, err := ecs.ParseExpression(text)
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: %w", field, err)
+		return expansion{}, fmt.Errorf("%s: %w", field, err)
 	}
 	dnf, err := ecs.DNF(e)
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: %w", field, err)
+		return expansion{}, fmt.Errorf("%s: %w", field, err)
 	}
+	var x expansion
 	seen := map[string]bool{}
 	for _, conj := range dnf {
 		var reqs []corev1.NodeSelectorRequirement
+		var labels []PlacementLabel
 		possible := true
 		for _, p := range conj {
-			req, ok, err := t.requirement(p)
+			req, label, ok, err := requirement(p)
 			if err != nil {
-				return nil, false, fmt.Errorf("%s: %w", field, err)
+				return expansion{}, fmt.Errorf("%s: %w", field, err)
 			}
 			if !ok {
 				possible = false
@@ -176,59 +193,64 @@ func (t *translation) memberOf(field, text string) (alts [][]corev1.NodeSelector
 			if req != nil {
 				reqs = append(reqs, *req)
 			}
+			if label != nil {
+				labels = append(labels, *label)
+			}
 		}
 		if !possible {
 			continue
 		}
 		if len(reqs) == 0 {
-			return nil, true, nil
+			return expansion{always: true}, nil
 		}
 		key := fmt.Sprint(reqs)
 		if !seen[key] {
 			seen[key] = true
-			alts = append(alts, reqs)
+			x.alts = append(x.alts, reqs)
+			x.labels = append(x.labels, labels...)
 		}
 	}
-	if len(alts) == 0 {
-		return nil, false, fmt.Errorf("%s: no node can match %q", field, text)
+	if len(x.alts) == 0 {
+		return expansion{}, fmt.Errorf("%s: no node can match %q", field, text)
 	}
-	return alts, false, nil
+	return x, nil
 }
 
 // requirement maps one predicate. A nil requirement with ok true is one every node satisfies;
-// ok false is one no node can satisfy.
-func (t *translation) requirement(p *ecs.Predicate) (req *corev1.NodeSelectorRequirement, ok bool, err error) {
-	label, err := subjectLabel(p.Subject)
+// ok false is one no node can satisfy. label is set when the requirement selects a placement
+// label, for the predicates node affinity cannot say.
+func requirement(p *ecs.Predicate) (req *corev1.NodeSelectorRequirement, label *PlacementLabel, ok bool, err error) {
+	key, err := subjectLabel(p.Subject)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	in := func(op corev1.NodeSelectorOperator, vals []string) *corev1.NodeSelectorRequirement {
-		return &corev1.NodeSelectorRequirement{Key: label, Operator: op, Values: vals}
+		return &corev1.NodeSelectorRequirement{Key: key, Operator: op, Values: vals}
 	}
 	switch p.Op {
 	case ecs.OpEquals, ecs.OpIn:
-		vals := labelValues(label, p.Args)
+		vals := labelValues(key, p.Args)
 		if len(vals) == 0 {
-			return nil, false, nil // no node label can hold any of the values
+			return nil, nil, false, nil // no node label can hold any of the values
 		}
-		return in(corev1.NodeSelectorOpIn, vals), true, nil
+		return in(corev1.NodeSelectorOpIn, vals), nil, true, nil
 	case ecs.OpNotEquals, ecs.OpNotIn:
-		vals := labelValues(label, p.Args)
+		vals := labelValues(key, p.Args)
 		if len(vals) == 0 {
-			return nil, true, nil // no node label holds any of the values
+			return nil, nil, true, nil // no node label holds any of the values
 		}
-		return in(corev1.NodeSelectorOpNotIn, vals), true, nil
+		return in(corev1.NodeSelectorOpNotIn, vals), nil, true, nil
 	case ecs.OpExists:
-		return in(corev1.NodeSelectorOpExists, nil), true, nil
+		return in(corev1.NodeSelectorOpExists, nil), nil, true, nil
 	case ecs.OpNotExists:
-		return in(corev1.NodeSelectorOpDoesNotExist, nil), true, nil
+		return in(corev1.NodeSelectorOpDoesNotExist, nil), nil, true, nil
 	case ecs.OpGreater, ecs.OpGreaterEqual, ecs.OpLess, ecs.OpLessEqual:
 		if len(p.Args) != 1 {
-			return nil, false, fmt.Errorf("a comparison of %s takes one value", label)
+			return nil, nil, false, fmt.Errorf("a comparison of %s takes one value", key)
 		}
 		n, err := strconv.ParseInt(p.Args[0], 10, 64)
 		if err != nil {
-			return nil, false, fmt.Errorf("%s is compared with %q, but Kubernetes compares node labels only as integers", label, p.Args[0])
+			return nil, nil, false, fmt.Errorf("%s is compared with %q, but Kubernetes compares node labels only as integers", key, p.Args[0])
 		}
 		// Kubernetes has only > and <; on integers, >= n is > n-1 and <= n is < n+1.
 		op, v := corev1.NodeSelectorOpGt, n
@@ -240,49 +262,15 @@ func (t *translation) requirement(p *ecs.Predicate) (req *corev1.NodeSelectorReq
 		case ecs.OpLessEqual:
 			op, v = corev1.NodeSelectorOpLt, n+1
 		}
-		return in(op, []string{strconv.FormatInt(v, 10)}), true, nil
+		return in(op, []string{strconv.FormatInt(v, 10)}), nil, true, nil
 	case ecs.OpMatches, ecs.OpNotMatches:
-		vals, err := t.matchingValues(label, p.Args)
+		l, err := newPlacementLabel(key, p.Op == ecs.OpNotMatches, p.Args)
 		if err != nil {
-			return nil, false, err
+			return nil, nil, false, err
 		}
-		if p.Op == ecs.OpMatches {
-			if len(vals) == 0 {
-				return nil, false, nil
-			}
-			return in(corev1.NodeSelectorOpIn, vals), true, nil
-		}
-		if len(vals) == 0 {
-			return nil, true, nil
-		}
-		return in(corev1.NodeSelectorOpNotIn, vals), true, nil
+		return &corev1.NodeSelectorRequirement{Key: l.Key, Operator: corev1.NodeSelectorOpIn, Values: []string{PlacementLabelValue}}, &l, true, nil
 	}
-	return nil, false, fmt.Errorf("the operator %s has no node affinity equivalent", p.Op)
-}
-
-// matchingValues expands a pattern over the values the cluster's nodes have for label. The
-// pattern matches the whole value, written the ECS way or the Kubernetes way (x86_64 or amd64).
-func (t *translation) matchingValues(label string, patterns []string) ([]string, error) {
-	if t.in.NodeLabelValues == nil {
-		return nil, fmt.Errorf("=~ and !~ on %s need the values of the label on the cluster's nodes, which are not known", label)
-	}
-	var res []*regexp.Regexp
-	for _, p := range patterns {
-		re, err := regexp.Compile("^(?:" + p + ")$")
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a regular expression: %w", p, err)
-		}
-		res = append(res, re)
-	}
-	set := map[string]bool{}
-	for _, v := range t.in.NodeLabelValues(label) {
-		for _, re := range res {
-			if re.MatchString(v) || re.MatchString(ecsValue(label, v)) {
-				set[v] = true
-			}
-		}
-	}
-	return sortedKeys(set), nil
+	return nil, nil, false, fmt.Errorf("the operator %s has no node affinity equivalent", p.Op)
 }
 
 // subjectLabel is the node label a placement subject is read from.

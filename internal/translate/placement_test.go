@@ -1,6 +1,8 @@
 package translate
 
 import (
+	"fmt"
+	"reflect"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -17,10 +19,19 @@ func term(reqs ...corev1.NodeSelectorRequirement) corev1.NodeSelectorTerm {
 	return corev1.NodeSelectorTerm{MatchExpressions: reqs}
 }
 
-// nodeLabels are the label values the cluster's nodes have, for =~ and !~.
-var nodeLabels = map[string][]string{
-	corev1.LabelInstanceTypeStable: {"t2.micro", "t2.small", "t3.large", "m5.xlarge"},
-	corev1.LabelArchStable:         {"amd64", "arm64"},
+// placed is the requirement on the placement label of a =~ (negated false) or !~ predicate.
+func placed(t *testing.T, label string, negated bool, patterns ...string) corev1.NodeSelectorRequirement {
+	t.Helper()
+	return req(placementLabel(t, label, negated, patterns...).Key, corev1.NodeSelectorOpIn, PlacementLabelValue)
+}
+
+func placementLabel(t *testing.T, label string, negated bool, patterns ...string) PlacementLabel {
+	t.Helper()
+	l, err := newPlacementLabel(label, negated, patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
 
 func memberOf(expr string) ecsv1.PlacementConstraint {
@@ -35,54 +46,102 @@ func TestPodTemplate_memberOf(t *testing.T) {
 		arch = corev1.LabelArchStable
 	)
 	for _, tc := range []struct {
-		expr string
-		want []corev1.NodeSelectorTerm
+		expr   string
+		want   []corev1.NodeSelectorTerm
+		labels []PlacementLabel
 	}{
-		{"attribute:ecs.instance-type == t2.small", []corev1.NodeSelectorTerm{term(req(typ, corev1.NodeSelectorOpIn, "t2.small"))}},
-		{"attribute:ecs.availability-zone in [us-east-1b, us-east-1a]", []corev1.NodeSelectorTerm{term(req(zone, corev1.NodeSelectorOpIn, "us-east-1a", "us-east-1b"))}},
-		{"attribute:ecs.availability-zone not_in [us-east-1d]", []corev1.NodeSelectorTerm{term(req(zone, corev1.NodeSelectorOpNotIn, "us-east-1d"))}},
-		{"attribute:ecs.instance-type != t2.micro", []corev1.NodeSelectorTerm{term(req(typ, corev1.NodeSelectorOpNotIn, "t2.micro"))}},
-		{"attribute:ecs.os-type == LINUX", []corev1.NodeSelectorTerm{term(req(os, corev1.NodeSelectorOpIn, "linux"))}},
-		{"attribute:ecs.cpu-architecture in [x86_64, aarch64]", []corev1.NodeSelectorTerm{term(req(arch, corev1.NodeSelectorOpIn, "amd64", "arm64"))}},
-		{"attribute:stack exists", []corev1.NodeSelectorTerm{term(req("attribute.ecs.operator.dev/stack", corev1.NodeSelectorOpExists))}},
-		{"not(attribute:stack exists)", []corev1.NodeSelectorTerm{term(req("attribute.ecs.operator.dev/stack", corev1.NodeSelectorOpDoesNotExist))}},
-		{"attribute:ecs.ami-id == ami-123", []corev1.NodeSelectorTerm{term(req("attribute.ecs.operator.dev/ecs.ami-id", corev1.NodeSelectorOpIn, "ami-123"))}},
-		{"ec2InstanceId in ['i-1', 'i-2']", []corev1.NodeSelectorTerm{term(req(LabelInstanceID, corev1.NodeSelectorOpIn, "i-1", "i-2"))}},
-		{"attribute:gpus > 2", []corev1.NodeSelectorTerm{term(req("attribute.ecs.operator.dev/gpus", corev1.NodeSelectorOpGt, "2"))}},
-		{"attribute:gpus >= 2", []corev1.NodeSelectorTerm{term(req("attribute.ecs.operator.dev/gpus", corev1.NodeSelectorOpGt, "1"))}},
-		{"attribute:gpus < 4", []corev1.NodeSelectorTerm{term(req("attribute.ecs.operator.dev/gpus", corev1.NodeSelectorOpLt, "4"))}},
-		{"attribute:gpus <= 4", []corev1.NodeSelectorTerm{term(req("attribute.ecs.operator.dev/gpus", corev1.NodeSelectorOpLt, "5"))}},
-		{"attribute:ecs.instance-type =~ t2.*", []corev1.NodeSelectorTerm{term(req(typ, corev1.NodeSelectorOpIn, "t2.micro", "t2.small"))}},
-		{"attribute:ecs.instance-type !~ t2.*", []corev1.NodeSelectorTerm{term(req(typ, corev1.NodeSelectorOpNotIn, "t2.micro", "t2.small"))}},
-		{"attribute:ecs.cpu-architecture =~ x86.*", []corev1.NodeSelectorTerm{term(req(arch, corev1.NodeSelectorOpIn, "amd64"))}},
+		{"attribute:ecs.instance-type == t2.small", []corev1.NodeSelectorTerm{term(req(typ, corev1.NodeSelectorOpIn, "t2.small"))}, nil},
+		{"attribute:ecs.availability-zone in [us-east-1b, us-east-1a]", []corev1.NodeSelectorTerm{term(req(zone, corev1.NodeSelectorOpIn, "us-east-1a", "us-east-1b"))}, nil},
+		{"attribute:ecs.availability-zone not_in [us-east-1d]", []corev1.NodeSelectorTerm{term(req(zone, corev1.NodeSelectorOpNotIn, "us-east-1d"))}, nil},
+		{"attribute:ecs.instance-type != t2.micro", []corev1.NodeSelectorTerm{term(req(typ, corev1.NodeSelectorOpNotIn, "t2.micro"))}, nil},
+		{"attribute:ecs.os-type == LINUX", []corev1.NodeSelectorTerm{term(req(os, corev1.NodeSelectorOpIn, "linux"))}, nil},
+		{"attribute:ecs.cpu-architecture in [x86_64, aarch64]", []corev1.NodeSelectorTerm{term(req(arch, corev1.NodeSelectorOpIn, "amd64", "arm64"))}, nil},
+		{"attribute:stack exists", []corev1.NodeSelectorTerm{term(req("attribute.ecs.operator.dev/stack", corev1.NodeSelectorOpExists))}, nil},
+		{"not(attribute:stack exists)", []corev1.NodeSelectorTerm{term(req("attribute.ecs.operator.dev/stack", corev1.NodeSelectorOpDoesNotExist))}, nil},
+		{"attribute:ecs.ami-id == ami-123", []corev1.NodeSelectorTerm{term(req("attribute.ecs.operator.dev/ecs.ami-id", corev1.NodeSelectorOpIn, "ami-123"))}, nil},
+		{"ec2InstanceId in ['i-1', 'i-2']", []corev1.NodeSelectorTerm{term(req(LabelInstanceID, corev1.NodeSelectorOpIn, "i-1", "i-2"))}, nil},
+		{"attribute:gpus > 2", []corev1.NodeSelectorTerm{term(req("attribute.ecs.operator.dev/gpus", corev1.NodeSelectorOpGt, "2"))}, nil},
+		{"attribute:gpus >= 2", []corev1.NodeSelectorTerm{term(req("attribute.ecs.operator.dev/gpus", corev1.NodeSelectorOpGt, "1"))}, nil},
+		{"attribute:gpus < 4", []corev1.NodeSelectorTerm{term(req("attribute.ecs.operator.dev/gpus", corev1.NodeSelectorOpLt, "4"))}, nil},
+		{"attribute:gpus <= 4", []corev1.NodeSelectorTerm{term(req("attribute.ecs.operator.dev/gpus", corev1.NodeSelectorOpLt, "5"))}, nil},
+		{"attribute:ecs.instance-type =~ t2.*", []corev1.NodeSelectorTerm{term(placed(t, typ, false, "t2.*"))}, []PlacementLabel{placementLabel(t, typ, false, "t2.*")}},
+		{"attribute:ecs.instance-type !~ t2.*", []corev1.NodeSelectorTerm{term(placed(t, typ, true, "t2.*"))}, []PlacementLabel{placementLabel(t, typ, true, "t2.*")}},
+		{"not(attribute:ecs.instance-type =~ t2.*)", []corev1.NodeSelectorTerm{term(placed(t, typ, true, "t2.*"))}, []PlacementLabel{placementLabel(t, typ, true, "t2.*")}},
+		{"attribute:ecs.cpu-architecture matches x86.*", []corev1.NodeSelectorTerm{term(placed(t, arch, false, "x86.*"))}, []PlacementLabel{placementLabel(t, arch, false, "x86.*")}},
 		{"attribute:ecs.instance-type =~ t2.small or attribute:ecs.availability-zone == us-east-1a and attribute:stack == prod", []corev1.NodeSelectorTerm{
-			term(req(typ, corev1.NodeSelectorOpIn, "t2.small")),
+			term(placed(t, typ, false, "t2.small")),
 			term(req(zone, corev1.NodeSelectorOpIn, "us-east-1a"), req("attribute.ecs.operator.dev/stack", corev1.NodeSelectorOpIn, "prod")),
-		}},
-		// The term no node can match (no c5 instances) is dropped.
-		{"attribute:ecs.instance-type =~ c5.* or attribute:ecs.availability-zone == us-east-1a", []corev1.NodeSelectorTerm{term(req(zone, corev1.NodeSelectorOpIn, "us-east-1a"))}},
+		}, []PlacementLabel{placementLabel(t, typ, false, "t2.small")}},
+		// Whether any node matches is the labeller's business: the term stays.
+		{"attribute:ecs.instance-type =~ c5.* or attribute:ecs.availability-zone == us-east-1a", []corev1.NodeSelectorTerm{
+			term(placed(t, typ, false, "c5.*")), term(req(zone, corev1.NodeSelectorOpIn, "us-east-1a")),
+		}, []PlacementLabel{placementLabel(t, typ, false, "c5.*")}},
+		// The term no label can satisfy is dropped, and its placement label with it.
+		{"attribute:ecs.instance-type =~ c5.* and attribute:stack == 'two words' or attribute:stack exists", []corev1.NodeSelectorTerm{
+			term(req("attribute.ecs.operator.dev/stack", corev1.NodeSelectorOpExists)),
+		}, nil},
 	} {
 		t.Run(tc.expr, func(t *testing.T) {
 			in := service(spec(ctr("app")))
 			in.PlacementConstraints = []ecsv1.PlacementConstraint{memberOf(tc.expr)}
-			in.NodeLabelValues = func(label string) []string { return nodeLabels[label] }
-			aff := mustTranslate(t, in).Template.Spec.Affinity
+			out := mustTranslate(t, in)
 			diff(t, "node affinity", &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
 				RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{NodeSelectorTerms: tc.want},
-			}}, aff)
+			}}, out.Template.Spec.Affinity)
+			diff(t, "placement labels", tc.labels, out.PlacementLabels)
+			got, err := PlacementLabelsOf(tc.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			diff(t, "PlacementLabelsOf", tc.labels, got)
 		})
 	}
 }
 
 func TestPodTemplate_memberOfAlwaysTrue(t *testing.T) {
-	// !~ that matches no node's value, or != a value no label can hold, holds everywhere.
-	for _, expr := range []string{"attribute:ecs.instance-type !~ z9.*", "attribute:stack != 'not a label value'", "attribute:ecs.instance-type =~ t2.* or attribute:stack !~ x"} {
+	// != a value no label can hold holds everywhere, and so does an expression one of whose
+	// alternatives does: the placement label of the other is not needed.
+	for _, expr := range []string{"attribute:stack != 'not a label value'", "attribute:ecs.instance-type =~ t2.* or attribute:stack not_in ['a b']"} {
 		in := service(spec(ctr("app")))
 		in.PlacementConstraints = []ecsv1.PlacementConstraint{memberOf(expr)}
-		in.NodeLabelValues = func(label string) []string { return nodeLabels[label] }
-		if aff := mustTranslate(t, in).Template.Spec.Affinity; aff != nil {
+		out := mustTranslate(t, in)
+		if aff := out.Template.Spec.Affinity; aff != nil {
 			t.Errorf("%s: want no affinity, got %+v", expr, aff)
 		}
+		if out.PlacementLabels != nil {
+			t.Errorf("%s: want no placement labels, got %+v", expr, out.PlacementLabels)
+		}
+	}
+}
+
+// TestPodTemplate_memberOfIgnoresNodes guards the point of placement labels: the template is
+// a function of the expressions alone, so nodes joining, leaving or changing labels roll no
+// Service. Input has no way to carry nodes, and which nodes match changes nothing.
+func TestPodTemplate_memberOfIgnoresNodes(t *testing.T) {
+	for i := range reflect.TypeFor[Input]().NumField() {
+		if f := reflect.TypeFor[Input]().Field(i); f.Type.Kind() == reflect.Func {
+			t.Errorf("Input.%s is a function: the template must depend on its input alone", f.Name)
+		}
+	}
+	build := func() *Output {
+		in := service(spec(ctr("app")))
+		in.TaskDefinition.PlacementConstraints = []ecsv1.TaskDefinitionPlacementConstraint{{Type: "memberOf", Expression: "attribute:ecs.cpu-architecture =~ x86.*"}}
+		in.PlacementConstraints = []ecsv1.PlacementConstraint{memberOf("attribute:ecs.instance-type !~ t2.* or attribute:ecs.availability-zone == a")}
+		return mustTranslate(t, in)
+	}
+	want := build()
+	for _, nodes := range [][]map[string]string{
+		nil,
+		{{corev1.LabelArchStable: "amd64", corev1.LabelInstanceTypeStable: "t2.micro"}},
+		{{corev1.LabelArchStable: "arm64"}, {corev1.LabelArchStable: "amd64", corev1.LabelInstanceTypeStable: "m5.large"}},
+	} {
+		eligible := 0
+		for _, n := range nodes {
+			if want.PlacementLabels[0].Matches(n) && want.PlacementLabels[1].Matches(n) {
+				eligible++
+			}
+		}
+		diff(t, fmt.Sprintf("template with %d nodes, %d eligible", len(nodes), eligible), want, build())
 	}
 }
 
@@ -115,27 +174,24 @@ func TestPodTemplate_memberOfErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		expr      string
-		values    bool
 		fragments []string
 	}{
-		{"syntax", "attribute:ecs.instance-type ==", true, []string{"placementConstraints[0].expression"}},
-		{"no node equivalent", "runningTasksCount > 2", true, []string{"placementConstraints[0].expression", "runningTasksCount", "no equivalent"}},
-		{"task group", "task:group == web", true, []string{"task:group"}},
-		{"agent version", "agentVersion >= 1.2.0", true, []string{"agentVersion"}},
-		{"no node can match", "attribute:ecs.instance-type =~ c5.*", true, []string{"no node can match"}},
-		{"a value no label can hold", "attribute:stack == 'two words'", true, []string{"no node can match"}},
-		{"not an integer", "attribute:size > big", true, []string{"integers"}},
-		{"regexp without node values", "attribute:ecs.instance-type =~ t2.*", false, []string{"=~", "not known"}},
-		{"bad regexp", "attribute:ecs.instance-type =~ 't2.(*'", true, []string{"regular expression"}},
-		{"attribute that is no label", "attribute:" + "x.y/z == 1", true, []string{"cannot be a node label"}},
+		{"syntax", "attribute:ecs.instance-type ==", []string{"placementConstraints[0].expression"}},
+		{"no node equivalent", "runningTasksCount > 2", []string{"placementConstraints[0].expression", "runningTasksCount", "no equivalent"}},
+		{"task group", "task:group == web", []string{"task:group"}},
+		{"agent version", "agentVersion >= 1.2.0", []string{"agentVersion"}},
+		{"a value no label can hold", "attribute:stack == 'two words'", []string{"no node can match"}},
+		{"not an integer", "attribute:size > big", []string{"integers"}},
+		{"bad regexp", "attribute:ecs.instance-type =~ 't2.(*'", []string{"regular expression"}},
+		{"attribute that is no label", "attribute:" + "x.y/z == 1", []string{"cannot be a node label"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := service(spec(ctr("app")))
 			in.PlacementConstraints = []ecsv1.PlacementConstraint{memberOf(tc.expr)}
-			if tc.values {
-				in.NodeLabelValues = func(label string) []string { return nodeLabels[label] }
-			}
 			wantError(t, in, tc.fragments...)
+			if _, err := PlacementLabelsOf(tc.expr); err == nil {
+				t.Errorf("PlacementLabelsOf(%q): want an error", tc.expr)
+			}
 		})
 	}
 }

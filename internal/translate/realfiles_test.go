@@ -51,6 +51,21 @@ func initLayout(pod *corev1.PodSpec) (init, sidecars []string) {
 	return init, sidecars
 }
 
+// placeholderFixes fill in the placeholders of the files that keep them where the
+// translation reads them (see TestRealTaskDefinitions_placeholdersAreErrors).
+var placeholderFixes = map[string]func(*ecsv1.TaskDefinitionSpec){
+	"012.json": func(s *ecsv1.TaskDefinitionSpec) {
+		for i := range s.ContainerDefinitions[0].Secrets {
+			sec := &s.ContainerDefinitions[0].Secrets[i]
+			sec.ValueFrom = strings.ReplaceAll(sec.ValueFrom, "{{must_env `AWS_ACCOUNT_ID`}}", "123456789012")
+		}
+		s.TaskRoleArn = strings.ReplaceAll(s.TaskRoleArn, "{{must_env `AWS_ACCOUNT_ID`}}", "123456789012")
+	},
+	"015.json": func(s *ecsv1.TaskDefinitionSpec) {
+		s.TaskRoleArn = "arn:aws:iam::123456789012:role/taskflow"
+	},
+}
+
 func TestRealTaskDefinitions_translate(t *testing.T) {
 	for _, tc := range []struct {
 		file  string
@@ -87,13 +102,7 @@ func TestRealTaskDefinitions_translate(t *testing.T) {
 			}
 			diff(t, "unsupported", []string(nil), out.Unsupported)
 		}},
-		{file: "012.json", in: service, fix: func(s *ecsv1.TaskDefinitionSpec) {
-			for i := range s.ContainerDefinitions[0].Secrets {
-				sec := &s.ContainerDefinitions[0].Secrets[i]
-				sec.ValueFrom = strings.ReplaceAll(sec.ValueFrom, "{{must_env `AWS_ACCOUNT_ID`}}", "123456789012")
-			}
-			s.TaskRoleArn = strings.ReplaceAll(s.TaskRoleArn, "{{must_env `AWS_ACCOUNT_ID`}}", "123456789012")
-		}, check: func(t *testing.T, out *Output) {
+		{file: "012.json", in: service, fix: placeholderFixes["012.json"], check: func(t *testing.T, out *Output) {
 			pod := &out.Template.Spec
 			diff(t, "host network", []any{true, corev1.DNSClusterFirstWithHostNet}, []any{pod.HostNetwork, pod.DNSPolicy})
 			diff(t, "host port", []corev1.ContainerPort{{ContainerPort: 80, HostPort: 80, Protocol: corev1.ProtocolTCP}}, container(t, pod, "nginx").Ports)
@@ -134,9 +143,7 @@ func TestRealTaskDefinitions_translate(t *testing.T) {
 			}}, []any{app.SecurityContext.ReadOnlyRootFilesystem, app.Resources})
 			diff(t, "unsupported", []string(nil), out.Unsupported)
 		}},
-		{file: "015.json", in: service, fix: func(s *ecsv1.TaskDefinitionSpec) {
-			s.TaskRoleArn = "arn:aws:iam::123456789012:role/taskflow"
-		}, check: func(t *testing.T, out *Output) {
+		{file: "015.json", in: service, fix: placeholderFixes["015.json"], check: func(t *testing.T, out *Output) {
 			pod := &out.Template.Spec
 			init, sidecars := initLayout(pod)
 			diff(t, "layout", []any{[]string{"backend"}, []string{"backend"}, []string{"frontend"}}, []any{init, sidecars, names(pod.Containers)})
@@ -178,7 +185,8 @@ func TestRealTaskDefinitions_translate(t *testing.T) {
 			}
 		}},
 		{file: "028.json", in: task, check: func(t *testing.T, out *Output) {
-			diff(t, "capabilities", &corev1.Capabilities{Add: []corev1.Capability{"SYS_ADMIN"}, Drop: []corev1.Capability{"MKNOD"}},
+			// Restricted drops ALL as well; the added capability is kept for Pod Security to refuse.
+			diff(t, "capabilities", &corev1.Capabilities{Add: []corev1.Capability{"SYS_ADMIN"}, Drop: []corev1.Capability{"MKNOD", "ALL"}},
 				container(t, &out.Template.Spec, "exit").SecurityContext.Capabilities)
 		}},
 		{file: "031.json", in: service, check: func(t *testing.T, out *Output) {

@@ -42,9 +42,10 @@ type Input struct {
 	// HealthCheckGracePeriodSeconds is a Service's grace period for health checks after a
 	// task starts.
 	HealthCheckGracePeriodSeconds *int32
-	// NodeLabelValues, when set, returns the values of a node label seen in the cluster. It
-	// expands memberOf's =~ and !~ into In and NotIn lists; without it they are an error.
-	NodeLabelValues func(label string) []string
+	// PodSecurity is the Cluster's Pod Security level; empty means restricted, like the
+	// Cluster's default. The template is made so that the level admits it without any webhook,
+	// unless the task definition explicitly asks for what the level forbids.
+	PodSecurity ecsv1.PodSecurityLevel
 }
 
 // Output is what runs the revision.
@@ -64,6 +65,10 @@ type Output struct {
 	// meant for the claim in PersistentVolumeClaims whose volumeName is its name; ClaimRef is
 	// left nil for the controller to set to that claim in the namespace.
 	PersistentVolumes []corev1.PersistentVolume
+	// PlacementLabels are the placement labels the template's node affinity selects, sorted by
+	// key: the memberOf predicates only the node labeller can evaluate. The template selects
+	// them whether or not any node has them yet.
+	PlacementLabels []PlacementLabel
 	// Unsupported lists every ECS setting Kubernetes cannot express, one sentence each naming
 	// the field, sorted.
 	Unsupported []string
@@ -168,6 +173,8 @@ func (t *translation) run() error {
 		return err
 	}
 	t.unsupportedTaskFields()
+	// Last, so that it sees every container, sidecars included, with all else already set.
+	HardenForPodSecurity(&t.pod, t.in.PodSecurity)
 
 	t.out.Template = corev1.PodTemplateSpec{ObjectMeta: meta, Spec: t.pod}
 	t.out.Unsupported = t.notes.sorted()

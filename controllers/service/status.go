@@ -1,4 +1,4 @@
-package controllers
+package service
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 	"github.com/ecs-operator/ecs-operator/internal/translate"
 )
 
@@ -54,8 +55,9 @@ type serviceObservation struct {
 	Pods []corev1.Pod
 	// CircuitBreaker is the Service's deployment circuit breaker, nil when off.
 	CircuitBreaker *ecsv1.DeploymentCircuitBreaker
-	// Problems are messages about the spec the user must act on (Stalled).
-	Problems []string
+	// Problems are messages about the spec the user must act on (Stalled), for ProblemReason.
+	Problems      []string
+	ProblemReason string
 	// LaunchFailures are why tasks could not be created (quota, Pod Security, admission).
 	LaunchFailures []string
 }
@@ -84,7 +86,7 @@ func countTasks(pods []corev1.Pod) map[deploymentKey]*taskCounts {
 			continue
 		}
 		c.Pods = append(c.Pods, pod)
-		if podReady(pod) {
+		if shared.PodReady(pod) {
 			c.Running++
 		} else {
 			c.Pending++
@@ -121,19 +123,10 @@ var failedWaitingReasons = map[string]bool{
 	"CreateContainerConfigError": true, "CreateContainerError": true, "RunContainerError": true,
 }
 
-func podReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
 // computeServiceStatus derives DescribeServices-style status from what was observed: the
 // deployments with their counts and rollout states, the Service's counts, and the ECS events
 // that the change from the previous status brings (returned too, for Kubernetes Events).
-func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serviceObservation) (ecsv1.ServiceStatus, []string) {
+func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serviceObservation) (ecsv1.ServiceStatus, []message) {
 	now := metav1.NewTime(obs.Now)
 	name := svc.Name
 	counts := countTasks(obs.Pods)
@@ -156,7 +149,7 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 		status.PendingCount += c.Pending
 	}
 
-	var events []string
+	var events []message
 	var deployments []ecsv1.Deployment
 
 	// PRIMARY: the deployment being rolled out.
@@ -182,17 +175,17 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 		primary.FailedTasks >= translate.CircuitBreakerThreshold(obs.Desired):
 		primary.RolloutState = ecsv1.RolloutFailed
 		primary.RolloutStateReason = "ECS deployment circuit breaker: tasks failed to start."
-		events = append(events, fmt.Sprintf("(service %s) (deployment %s) deployment failed: tasks failed to start.", name, primaryID))
+		events = append(events, newMessage(kindDeploymentFailed, "(service %s) (deployment %s) deployment failed: tasks failed to start.", name, primaryID))
 	case obs.DesiredKnown && pc.Running >= obs.Desired && !othersRunning:
 		primary.RolloutState = ecsv1.RolloutCompleted
 		primary.RolloutStateReason = "ECS deployment " + primaryID + " completed."
-		events = append(events, fmt.Sprintf("(service %s) (deployment %s) deployment completed.", name, primaryID))
+		events = append(events, newMessage(kindDeploymentCompleted, "(service %s) (deployment %s) deployment completed.", name, primaryID))
 	default:
 		primary.RolloutState = ecsv1.RolloutInProgress
 		primary.RolloutStateReason = "ECS deployment " + primaryID + " in progress."
 	}
 	if pc.Failed > 0 && primary.FailedTasks > previous[primaryID].FailedTasks && primary.RolloutState != ecsv1.RolloutFailed {
-		events = append(events, fmt.Sprintf("(service %s) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.", name))
+		events = append(events, newMessage(kindUnableToStartTasks, "(service %s) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.", name))
 	}
 	setUpdated(&primary, previous[primaryID], now)
 	deployments = append(deployments, primary)
@@ -251,30 +244,30 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 	slices.SortFunc(pc.Pods, func(a, b *corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
 	for _, pod := range pc.Pods {
 		if msg := unschedulableMessage(pod); msg != "" {
-			events = append(events, fmt.Sprintf("(service %s) was unable to place a task because no container instance met all of its requirements. Reason: %s", name, msg))
+			events = append(events, newMessage(kindUnableToPlaceTask, "(service %s) was unable to place a task because no container instance met all of its requirements. Reason: %s", name, msg))
 			break
 		}
 	}
 
 	for _, msg := range obs.LaunchFailures {
-		events = append(events, fmt.Sprintf("(service %s) failed to launch a task with (error %s).", name, msg))
+		events = append(events, newMessage(kindFailedToLaunchTask, "(service %s) failed to launch a task with (error %s).", name, msg))
 	}
 
 	steady := obs.DesiredKnown && primary.RolloutState == ecsv1.RolloutCompleted && !othersRunning && pc.Running == obs.Desired && pc.Pending == 0 && len(obs.Problems) == 0
-	wasSteady := isReady(prev.Conditions)
+	wasSteady := shared.IsReady(prev.Conditions)
 	if steady && !wasSteady {
-		events = append(events, fmt.Sprintf("(service %s) has reached a steady state.", name))
+		events = append(events, newMessage(kindSteadyState, "(service %s) has reached a steady state.", name))
 	}
 
 	switch {
 	case len(obs.Problems) > 0:
-		setStalled(&status.Conditions, svc.Generation, ReasonDeploymentBlocked, strings.Join(obs.Problems, "; "))
+		shared.SetStalled(&status.Conditions, svc.Generation, obs.ProblemReason, boundMessage(strings.Join(obs.Problems, "; ")))
 	case primary.RolloutState == ecsv1.RolloutFailed:
-		setStalled(&status.Conditions, svc.Generation, ReasonDeploymentFailed, primary.RolloutStateReason)
+		shared.SetStalled(&status.Conditions, svc.Generation, shared.ReasonDeploymentFailed, primary.RolloutStateReason)
 	case steady:
-		setReady(&status.Conditions, svc.Generation, fmt.Sprintf("(service %s) has reached a steady state.", name))
+		shared.SetReady(&status.Conditions, svc.Generation, fmt.Sprintf("(service %s) has reached a steady state.", name))
 	default:
-		setReconciling(&status.Conditions, svc.Generation, ReasonProgressing,
+		shared.SetReconciling(&status.Conditions, svc.Generation, shared.ReasonProgressing,
 			fmt.Sprintf("%d of %d tasks running (%d pending) on %s", pc.Running, obs.Desired, pc.Pending, obs.Primary.TaskDefinition))
 	}
 	return status, events
@@ -310,24 +303,16 @@ func unschedulableMessage(pod *corev1.Pod) string {
 	return ""
 }
 
-func isReady(conds []metav1.Condition) bool {
-	for _, c := range conds {
-		if c.Type == ecsv1.ConditionReady {
-			return c.Status == metav1.ConditionTrue
-		}
-	}
-	return false
-}
-
 // addServiceEvents puts new events first, keeps at most maxServiceEvents, and suppresses a
 // message that repeats the newest one, as ECS does.
-func addServiceEvents(existing []ecsv1.ServiceEvent, messages []string, now time.Time) []ecsv1.ServiceEvent {
+func addServiceEvents(existing []ecsv1.ServiceEvent, messages []message, now time.Time) []ecsv1.ServiceEvent {
 	out := existing
-	for _, msg := range messages {
+	for _, m := range messages {
+		msg := m.text
 		if len(out) > 0 && out[0].Message == msg {
 			continue
 		}
-		if repeating(msg) && slices.ContainsFunc(out[:min(len(out), repeatWindow)], func(e ecsv1.ServiceEvent) bool { return e.Message == msg }) {
+		if repeating(m.kind) && slices.ContainsFunc(out[:min(len(out), repeatWindow)], func(e ecsv1.ServiceEvent) bool { return e.Message == msg }) {
 			continue
 		}
 		h := fnv.New64a()
@@ -347,6 +332,6 @@ func addServiceEvents(existing []ecsv1.ServiceEvent, messages []string, now time
 const repeatWindow = 10
 
 // repeating reports messages that a failing Service says again and again.
-func repeating(msg string) bool {
-	return strings.HasSuffix(msg, "the task was restarted in place.") || strings.Contains(msg, "is unable to consistently start tasks successfully")
+func repeating(kind messageKind) bool {
+	return kind == kindTaskRestarted || kind == kindUnableToStartTasks
 }

@@ -1,4 +1,4 @@
-package controllers
+package service
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
 var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -62,7 +63,7 @@ func TestComputeServiceStatus_SteadyStateWhenAllTasksOfThePrimaryRun(t *testing.
 	if len(st.Deployments) != 1 || st.Deployments[0].Status != ecsv1.DeploymentPrimary || st.Deployments[0].RolloutState != ecsv1.RolloutCompleted {
 		t.Fatalf("deployments %+v", st.Deployments)
 	}
-	if !isReady(st.Conditions) {
+	if !shared.IsReady(st.Conditions) {
 		t.Fatal("a service in steady state is not Ready")
 	}
 	if !containsMessage(events, "(service web) has reached a steady state.") {
@@ -99,7 +100,7 @@ func TestComputeServiceStatus_RolloutShowsPrimaryAndActive(t *testing.T) {
 	if active.Status != ecsv1.DeploymentActive || active.TaskDefinition != "web:1" || active.RunningCount != 2 || active.RolloutState != ecsv1.RolloutCompleted {
 		t.Fatalf("active %+v", active)
 	}
-	if isReady(st.Conditions) {
+	if shared.IsReady(st.Conditions) {
 		t.Fatal("a service mid-rollout is Ready")
 	}
 	if st.TaskDefinition != "web:2" {
@@ -134,7 +135,7 @@ func TestComputeServiceStatus_CircuitBreakerFailsAtThreshold(t *testing.T) {
 				if !containsMessage(events, "deployment failed: tasks failed to start.") {
 					t.Fatalf("no failure event in %q", events)
 				}
-				if !isStalledWith(st.Conditions, ReasonDeploymentFailed) {
+				if !shared.IsStalledWith(st.Conditions, shared.ReasonDeploymentFailed) {
 					t.Fatal("a failed deployment is not Stalled")
 				}
 			}
@@ -184,7 +185,7 @@ func TestComputeServiceStatus_TasksThatCannotBeCreatedAreAnEvent(t *testing.T) {
 	if !containsMessage(events, want) {
 		t.Fatalf("want %q in %q", want, events)
 	}
-	if isReady(st.Conditions) {
+	if shared.IsReady(st.Conditions) {
 		t.Fatal("a Service whose tasks cannot be created is not steady")
 	}
 }
@@ -192,7 +193,7 @@ func TestComputeServiceStatus_TasksThatCannotBeCreatedAreAnEvent(t *testing.T) {
 func TestAddServiceEvents_NewestFirstCappedAndDeduplicated(t *testing.T) {
 	var evs []ecsv1.ServiceEvent
 	for i := 0; i < 120; i++ {
-		evs = addServiceEvents(evs, []string{fmt.Sprintf("message %d", i)}, testNow.Add(time.Duration(i)*time.Second))
+		evs = addServiceEvents(evs, []message{{text: fmt.Sprintf("message %d", i)}}, testNow.Add(time.Duration(i)*time.Second))
 	}
 	if len(evs) != maxServiceEvents {
 		t.Fatalf("%d events kept, want %d", len(evs), maxServiceEvents)
@@ -200,7 +201,7 @@ func TestAddServiceEvents_NewestFirstCappedAndDeduplicated(t *testing.T) {
 	if evs[0].Message != "message 119" {
 		t.Fatalf("newest first: got %q", evs[0].Message)
 	}
-	evs = addServiceEvents(evs, []string{"message 119"}, testNow.Add(time.Hour))
+	evs = addServiceEvents(evs, []message{{text: "message 119"}}, testNow.Add(time.Hour))
 	if evs[1].Message == "message 119" {
 		t.Fatal("a repeat of the newest message was added again")
 	}
@@ -209,9 +210,9 @@ func TestAddServiceEvents_NewestFirstCappedAndDeduplicated(t *testing.T) {
 	}
 }
 
-func containsMessage(events []string, want string) bool {
+func containsMessage(events []message, want string) bool {
 	for _, e := range events {
-		if strings.Contains(e, want) {
+		if strings.Contains(e.text, want) {
 			return true
 		}
 	}
@@ -219,7 +220,7 @@ func containsMessage(events []string, want string) bool {
 }
 
 func TestTaskChanges_ReportsStartedStoppedAndEssentialExits(t *testing.T) {
-	r := &ServiceReconciler{}
+	r := &Reconciler{}
 	svc := testService()
 	msgs, commit := r.taskChanges(svc, pods(2, "a", "web:1", true))
 	if len(msgs) != 0 {
@@ -227,7 +228,7 @@ func TestTaskChanges_ReportsStartedStoppedAndEssentialExits(t *testing.T) {
 	}
 	commit()
 	crashed := taskPod("a-0", "web:1", true, func(p *corev1.Pod) {
-		p.Annotations[annotationEssential] = "web"
+		p.Annotations[shared.AnnotationEssential] = "web"
 		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "web", RestartCount: 1,
 			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137}}}}
 	})
@@ -241,17 +242,20 @@ func TestTaskChanges_ReportsStartedStoppedAndEssentialExits(t *testing.T) {
 		"(service web) (task a-0) Essential container in task exited: web exited with code 137; the task was restarted in place.",
 		"(service web) has started 1 tasks: (task b-0).",
 	}
-	if strings.Join(msgs, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("messages:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
+	if got := strings.Join(texts(msgs), "\n"); got != strings.Join(want, "\n") {
+		t.Fatalf("messages:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
 	}
 }
 
 func TestAddServiceEvents_CrashLoopingTasksDoNotFloodTheEvents(t *testing.T) {
-	evs := addServiceEvents(nil, []string{"(service web) has reached a steady state.", "(service web) (deployment d) deployment failed: tasks failed to start."}, testNow)
+	evs := addServiceEvents(nil, []message{
+		{kindSteadyState, "(service web) has reached a steady state."},
+		{kindDeploymentFailed, "(service web) (deployment d) deployment failed: tasks failed to start."},
+	}, testNow)
 	for i := 0; i < 200; i++ {
-		evs = addServiceEvents(evs, []string{
-			fmt.Sprintf("(service web) (task web-%d) Essential container in task exited: app exited with code 1; the task was restarted in place.", i%2),
-			"(service web) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
+		evs = addServiceEvents(evs, []message{
+			{kindTaskRestarted, fmt.Sprintf("(service web) (task web-%d) Essential container in task exited: app exited with code 1; the task was restarted in place.", i%2)},
+			{kindUnableToStartTasks, "(service web) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."},
 		}, testNow.Add(time.Duration(i)*time.Second))
 	}
 	if len(evs) != 5 {
@@ -262,18 +266,46 @@ func TestAddServiceEvents_CrashLoopingTasksDoNotFloodTheEvents(t *testing.T) {
 	}
 }
 
-func TestEventReason_EachKindOfServiceMessageHasItsOwnReason(t *testing.T) {
-	for msg, want := range map[string]string{
-		"(service web) has reached a steady state.":                                      "SteadyState",
-		"(service web) (deployment ecs-svc/1) deployment completed.":                     "DeploymentCompleted",
-		"(service web) (deployment ecs-svc/1) deployment failed: tasks failed to start.": "DeploymentFailed",
-		"(service web) rolling back to deployment ecs-svc/1.":                            "RollingBack",
-		"(service web) has started 2 tasks: (task a) (task b).":                          "TasksStarted",
-		"(service web) failed to launch a task with (error quota).":                      "FailedToLaunchTask",
-		"something new": "ServiceEvent",
+func texts(msgs []message) []string {
+	out := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, m.text)
+	}
+	return out
+}
+
+func TestEventFor_OneEventPerReconcileWithTheMostImportantReason(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		msgs             []message
+		wantType, reason string
+	}{
+		{"a new service's completion and steady state are one event",
+			[]message{{kindDeploymentCompleted, "(service web) (deployment d) deployment completed."}, {kindSteadyState, "(service web) has reached a steady state."}},
+			corev1.EventTypeNormal, "SteadyState"},
+		{"a failure outranks the tasks started with it",
+			[]message{{kindTasksStarted, "(service web) has started 1 tasks: (task a)."}, {kindDeploymentFailed, "(service web) (deployment d) deployment failed: tasks failed to start."}},
+			corev1.EventTypeWarning, "DeploymentFailed"},
+		{"tasks started alone",
+			[]message{{kindTasksStarted, "(service web) has started 1 tasks: (task a)."}},
+			corev1.EventTypeNormal, "TasksStarted"},
+		{"a launch failure is a warning",
+			[]message{{kindFailedToLaunchTask, "(service web) failed to launch a task with (error quota)."}},
+			corev1.EventTypeWarning, "FailedToLaunchTask"},
 	} {
-		if got := eventReason(msg); got != want {
-			t.Errorf("eventReason(%q) = %q, want %q", msg, got, want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			typ, reason, note := eventFor(tc.msgs)
+			if typ != tc.wantType || reason != tc.reason {
+				t.Fatalf("got %s/%s, want %s/%s", typ, reason, tc.wantType, tc.reason)
+			}
+			for _, m := range tc.msgs {
+				if !strings.Contains(note, m.text) {
+					t.Fatalf("the note %q lacks %q", note, m.text)
+				}
+			}
+		})
+	}
+	if typ, reason, _ := eventFor(nil); typ != "" || reason != "" {
+		t.Fatalf("no messages make an event: %s/%s", typ, reason)
 	}
 }

@@ -1,4 +1,4 @@
-package controllers
+package shared
 
 import (
 	"crypto/sha256"
@@ -7,9 +7,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
-// labelValue makes s a valid label value: unchanged when it already is one, otherwise a
+// LabelValue makes s a valid label value: unchanged when it already is one, otherwise a
 // readable prefix and a hash of s, so distinct inputs stay distinct.
-func labelValue(s string) string {
+func LabelValue(s string) string {
 	if len(validation.IsValidLabelValue(s)) == 0 {
 		return s
 	}
@@ -33,4 +33,30 @@ func labelValue(s string) string {
 
 func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func MergeLabels(base, extra map[string]string) map[string]string {
+	out := make(map[string]string, len(base)+len(extra))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range extra {
+		out[k] = v
+	}
+	return out
+}
+
+// DNSLabel lowercases s and replaces what a DNS label cannot hold with '-'.
+func DNSLabel(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			b[i] = c + 'a' - 'A'
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		default:
+			b[i] = '-'
+		}
+	}
+	return string(b)
 }

@@ -1,4 +1,4 @@
-package controllers
+package shared
 
 import (
 	"context"
@@ -14,35 +14,35 @@ import (
 // Cache field indexes, so that the reconcilers find related objects without listing a
 // namespace and filtering.
 const (
-	// indexFamily indexes TaskDefinitions by their effective family.
-	indexFamily = "ecs.operator.dev/family"
-	// indexTaskDefinitionRef indexes Services and Tasks by the "namespace/family" they run.
-	indexTaskDefinitionRef = "ecs.operator.dev/task-definition-ref"
-	// indexClusterNamespace indexes Clusters by the namespace that holds their workloads.
-	indexClusterNamespace = "ecs.operator.dev/cluster-namespace"
+	// IndexFamily indexes TaskDefinitions by their effective family.
+	IndexFamily = "ecs.operator.dev/family"
+	// IndexTaskDefinitionRef indexes Services and Tasks by the "namespace/family" they run.
+	IndexTaskDefinitionRef = "ecs.operator.dev/task-definition-ref"
+	// IndexClusterNamespace indexes Clusters by the namespace that holds their workloads.
+	IndexClusterNamespace = "ecs.operator.dev/cluster-namespace"
 )
 
 // SetupIndexes registers the field indexes the reconcilers use. Call it once per manager,
 // before the reconcilers are set up.
 func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
 	idx := mgr.GetFieldIndexer()
-	if err := idx.IndexField(ctx, &ecsv1.TaskDefinition{}, indexFamily, func(o client.Object) []string {
-		return []string{effectiveFamily(o.(*ecsv1.TaskDefinition))}
+	if err := idx.IndexField(ctx, &ecsv1.TaskDefinition{}, IndexFamily, func(o client.Object) []string {
+		return []string{EffectiveFamily(o.(*ecsv1.TaskDefinition))}
 	}); err != nil {
 		return fmt.Errorf("indexing TaskDefinitions by family: %w", err)
 	}
-	if err := idx.IndexField(ctx, &ecsv1.Service{}, indexTaskDefinitionRef, func(o client.Object) []string {
+	if err := idx.IndexField(ctx, &ecsv1.Service{}, IndexTaskDefinitionRef, func(o client.Object) []string {
 		return taskDefinitionRefKeys(o.GetNamespace(), string(o.(*ecsv1.Service).Spec.TaskDefinition))
 	}); err != nil {
 		return fmt.Errorf("indexing Services by task definition: %w", err)
 	}
-	if err := idx.IndexField(ctx, &ecsv1.Task{}, indexTaskDefinitionRef, func(o client.Object) []string {
+	if err := idx.IndexField(ctx, &ecsv1.Task{}, IndexTaskDefinitionRef, func(o client.Object) []string {
 		return taskDefinitionRefKeys(o.GetNamespace(), string(o.(*ecsv1.Task).Spec.TaskDefinition))
 	}); err != nil {
 		return fmt.Errorf("indexing Tasks by task definition: %w", err)
 	}
-	if err := idx.IndexField(ctx, &ecsv1.Cluster{}, indexClusterNamespace, func(o client.Object) []string {
-		return []string{clusterNamespace(o.(*ecsv1.Cluster))}
+	if err := idx.IndexField(ctx, &ecsv1.Cluster{}, IndexClusterNamespace, func(o client.Object) []string {
+		return []string{ClusterNamespace(o.(*ecsv1.Cluster))}
 	}); err != nil {
 		return fmt.Errorf("indexing Clusters by namespace: %w", err)
 	}
@@ -55,18 +55,18 @@ func taskDefinitionRefKeys(namespace, reference string) []string {
 	if err != nil {
 		return nil
 	}
-	return []string{refKey(namespace, ref)}
+	return []string{RefKey(namespace, ref)}
 }
 
-func refKey(namespace string, ref ecs.Reference) string {
+func RefKey(namespace string, ref ecs.Reference) string {
 	if ref.Namespace != "" {
 		namespace = ref.Namespace
 	}
 	return namespace + "/" + ref.Family
 }
 
-// clusterNamespace is the namespace of a Cluster's workloads: spec.namespace or its name.
-func clusterNamespace(c *ecsv1.Cluster) string {
+// ClusterNamespace is the namespace of a Cluster's workloads: spec.namespace or its name.
+func ClusterNamespace(c *ecsv1.Cluster) string {
 	if c.Spec.Namespace != "" {
 		return c.Spec.Namespace
 	}

@@ -1,12 +1,12 @@
-package controllers
+package shared
 
 import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// metaItems returns the items of a typed list as client.Objects.
-func metaItems(list client.ObjectList) ([]client.Object, error) {
+// MetaItems returns the items of a typed list as client.Objects.
+func MetaItems(list client.ObjectList) ([]client.Object, error) {
 	objs, err := meta.ExtractList(list)
 	if err != nil {
 		return nil, err

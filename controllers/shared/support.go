@@ -1,4 +1,4 @@
-package controllers
+package shared
 
 import (
 	"context"
@@ -6,20 +6,23 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ecs-operator/ecs-operator/internal/translate"
 )
 
-// +kubebuilder:rbac:groups="",resources=persistentvolumes,verbs=get;list;watch;create
+// +kubebuilder:rbac:groups="",resources=persistentvolumes,verbs=get;list;watch;create;patch;delete
 
-// applyTaskSupport writes what a task's Pods need beside themselves: the ServiceAccount of the
+// LabelClaimNamespace on an EFS PersistentVolume names the namespace whose claim it is reserved
+// for.
+const LabelClaimNamespace = "ecs.operator.dev/claim-namespace"
+
+// ApplyTaskSupport writes what a task's Pods need beside themselves: the ServiceAccount of the
 // task role, the claims of shared Docker volumes, and the volumes and claims of EFS file systems. Both are shared by every Service and Task
 // of the namespace that uses them, so they carry no owner; shared volumes outlive their tasks.
 // One that exists already (ecs-operator's or the user's, read past the cache with reader) is
 // used as it is.
-func applyTaskSupport(ctx context.Context, c client.Client, reader client.Reader, scheme *runtime.Scheme, namespace string, out translate.Output) error {
+func (a *Applier) ApplyTaskSupport(ctx context.Context, namespace string, out translate.Output) error {
 	var objs []client.Object
 	if sa := out.ServiceAccount; sa != nil {
 		sa = sa.DeepCopy()
@@ -40,6 +43,9 @@ func applyTaskSupport(ctx context.Context, c client.Client, reader client.Reader
 	for i := range out.PersistentVolumes {
 		pv := out.PersistentVolumes[i].DeepCopy()
 		pv.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolume"}
+		// Cluster-scoped and ownerless, the volume is found by this label when its Cluster
+		// deprovisions; its file system is untouched (reclaim policy Retain).
+		pv.Labels = MergeLabels(pv.Labels, map[string]string{LabelClaimNamespace: namespace})
 		if claim, ok := claimOf[pv.Name]; ok {
 			pv.Spec.ClaimRef = &corev1.ObjectReference{APIVersion: "v1", Kind: "PersistentVolumeClaim", Namespace: namespace, Name: claim}
 		}
@@ -49,14 +55,14 @@ func applyTaskSupport(ctx context.Context, c client.Client, reader client.Reader
 		if _, clusterScoped := o.(*corev1.PersistentVolume); !clusterScoped {
 			o.SetNamespace(namespace)
 		}
-		exists, err := existsAnywhere(ctx, c, reader, o)
+		exists, err := existsAnywhere(ctx, a.Client, a.Reader, o)
 		if err != nil {
 			return err
 		}
 		if exists {
 			continue
 		}
-		if err := apply(ctx, c, scheme, o, nil); err != nil {
+		if err := a.Apply(ctx, o, nil); err != nil {
 			return err
 		}
 	}

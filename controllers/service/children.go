@@ -1,4 +1,4 @@
-package controllers
+package service
 
 import (
 	"fmt"
@@ -15,6 +15,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 	"github.com/ecs-operator/ecs-operator/internal/translate"
 )
 
@@ -29,15 +30,15 @@ const annotationServiceName = "ecs.operator.dev/service-name"
 // serviceTemplate adds the Service's selector and name to a task template.
 func serviceTemplate(svc *ecsv1.Service, template corev1.PodTemplateSpec, selector map[string]string) corev1.PodTemplateSpec {
 	t := *template.DeepCopy()
-	t.Labels = mergeLabels(t.Labels, selector)
+	t.Labels = shared.MergeLabels(t.Labels, selector)
 	t.Labels[ecsv1.LabelManagedBy] = ecsv1.ManagedByValue
-	t.Annotations = mergeLabels(t.Annotations, map[string]string{annotationServiceName: svc.Name})
+	t.Annotations = shared.MergeLabels(t.Annotations, map[string]string{annotationServiceName: svc.Name})
 	return t
 }
 
 // serviceSelector selects every task of a Service, whatever its deployment or provider.
 func serviceSelector(svc *ecsv1.Service) map[string]string {
-	return map[string]string{ecsv1.LabelService: labelValue(svc.Name)}
+	return map[string]string{ecsv1.LabelService: shared.LabelValue(svc.Name)}
 }
 
 // serviceWorkload is one Deployment's worth of a Service: all its tasks, or the share of one
@@ -54,9 +55,9 @@ func workloadName(svc *ecsv1.Service, provider string) string {
 	if provider == "" {
 		return svc.Name
 	}
-	name := svc.Name + "-" + dnsLabel(provider)
+	name := svc.Name + "-" + shared.DNSLabel(provider)
 	if len(validation.IsDNS1123Subdomain(name)) > 0 {
-		return svc.Name + "-" + labelValue(provider)
+		return svc.Name + "-" + shared.LabelValue(provider)
 	}
 	return name
 }
@@ -78,11 +79,11 @@ func childMeta(svc *ecsv1.Service, name string) metav1.ObjectMeta {
 func desiredDeployment(svc *ecsv1.Service, w serviceWorkload, rollout translate.RollingUpdate) *appsv1.Deployment {
 	selector := serviceSelector(svc)
 	if w.CapacityProvider != "" {
-		selector[labelCapacityProvider] = labelValue(w.CapacityProvider)
+		selector[labelCapacityProvider] = shared.LabelValue(w.CapacityProvider)
 	}
 	template := serviceTemplate(svc, w.Template, selector)
 	meta := childMeta(svc, w.Name)
-	meta.Labels = mergeLabels(meta.Labels, selector)
+	meta.Labels = shared.MergeLabels(meta.Labels, selector)
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: meta,
@@ -188,7 +189,7 @@ func desiredPortServices(svc *ecsv1.Service, td *ecsv1.TaskDefinitionSpec) []*co
 	var out []*corev1.Service
 	for _, p := range ports {
 		mapping := findPortMapping(td, func(pm ecsv1.PortMapping) bool { return pm.ContainerPort != nil && *pm.ContainerPort == p })
-		meta := childMeta(svc, portServiceName(svc, p))
+		meta := childMeta(svc, shared.PortServiceName(svc, p))
 		meta.Annotations = targets[p].annotations
 		out = append(out, &corev1.Service{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
@@ -254,15 +255,6 @@ func desiredServiceConnectServices(svc *ecsv1.Service, td *ecsv1.TaskDefinitionS
 		}
 	}
 	return out, problems
-}
-
-// portServiceName names the Kubernetes Service of one container port of an ECS Service.
-func portServiceName(svc *ecsv1.Service, port int32) string {
-	name := fmt.Sprintf("%s-%d", svc.Name, port)
-	if len(validation.IsDNS1035Label(name)) > 0 {
-		name = fmt.Sprintf("ecs-%s-%d", labelValue(svc.Name), port)
-	}
-	return name
 }
 
 func servicePort(mapping *ecsv1.PortMapping, port, targetPort int32) corev1.ServicePort {
@@ -352,30 +344,4 @@ func desiredHorizontalPodAutoscaler(svc *ecsv1.Service) *autoscalingv2.Horizonta
 		hpa.Spec.Behavior = b
 	}
 	return hpa
-}
-
-func mergeLabels(base, extra map[string]string) map[string]string {
-	out := make(map[string]string, len(base)+len(extra))
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range extra {
-		out[k] = v
-	}
-	return out
-}
-
-// dnsLabel lowercases s and replaces what a DNS label cannot hold with '-'.
-func dnsLabel(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		switch {
-		case c >= 'A' && c <= 'Z':
-			b[i] = c + 'a' - 'A'
-		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
-		default:
-			b[i] = '-'
-		}
-	}
-	return string(b)
 }

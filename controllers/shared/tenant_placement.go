@@ -1,4 +1,4 @@
-package controllers
+package shared
 
 import (
 	corev1 "k8s.io/api/core/v1"
@@ -6,12 +6,12 @@ import (
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 )
 
-// withTenantNodes returns the capacity provider a task runs on, with the tenant's dedicated
+// WithTenantNodes returns the capacity provider a task runs on, with the tenant's dedicated
 // nodes added when it is of type EC2: tenants never share a node, because co-located tasks of
 // different tenants share page cache and can OOM each other. Those nodes carry the label and
 // NoSchedule taint ecs.operator.dev/tenant=<tenant>. FARGATE providers keep their shared
 // serverless pool, where the platform isolates each pod.
-func withTenantNodes(p *ecsv1.CapacityProvider, cluster *ecsv1.Cluster) *ecsv1.CapacityProvider {
+func WithTenantNodes(p *ecsv1.CapacityProvider, cluster *ecsv1.Cluster) *ecsv1.CapacityProvider {
 	if p == nil || cluster == nil || p.Type != ecsv1.CapacityProviderEC2 {
 		return p
 	}

@@ -1,0 +1,277 @@
+package service
+
+import (
+	"context"
+	"fmt"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/translate"
+)
+
+// appliedChildren is what applyChildren did and found.
+type appliedChildren struct {
+	desired      int32
+	desiredKnown bool
+	// launchFailures are why the workload controllers could not create tasks (quota, Pod
+	// Security, admission), as their ReplicaFailure conditions say.
+	launchFailures []string
+	// problems hold a rollout back (Stalled, the Service keeps running).
+	problems []string
+	// unsupported are ECS settings Kubernetes cannot express (reported, not blocking).
+	unsupported []string
+	// stalled is a spec error that keeps the children from being written at all.
+	stalled, stallReason string
+	// ownershipConflict is set when an object of someone else's holds a child's name.
+	ownershipConflict bool
+}
+
+// annotationTemplateHash on a Deployment or DaemonSet is the hash of the task template it was
+// given, so that a rollout ECS would refuse can be recognised and held.
+const annotationTemplateHash = "ecs.operator.dev/template-hash"
+
+// applyChildren writes the Service's workloads and companions and removes the ones it no
+// longer needs.
+func (r *Reconciler) applyChildren(ctx context.Context, svc *ecsv1.Service, plan *deploymentPlan) (appliedChildren, error) {
+	var res appliedChildren
+	providers, err := capacityShares(svc, plan.cluster)
+	if err != nil {
+		res.stalled, res.stallReason = err.Error(), shared.ReasonInvalidSpec
+		return res, nil
+	}
+	maximum, minimumHealthy := percentages(svc)
+
+	templates := map[string]translate.Output{}
+	for _, share := range providers {
+		in := r.translateInput(svc, plan, share.provider)
+		out, err := translate.PodTemplate(in)
+		if err != nil {
+			res.stalled, res.stallReason = err.Error(), shared.ReasonInvalidSpec
+			return res, nil
+		}
+		out.Template.Annotations = shared.MergeLabels(out.Template.Annotations, map[string]string{
+			ecsv1.AnnotationTaskDefinition:     plan.primary.TaskDefinition,
+			ecsv1.AnnotationForceNewDeployment: plan.primary.Token,
+			shared.AnnotationEssential:         shared.EssentialAnnotation(plan.spec),
+		})
+		templates[share.name] = out
+		res.unsupported = append(res.unsupported, out.Unsupported...)
+		if err := r.Applier.ApplyTaskSupport(ctx, svc.Namespace, out); err != nil {
+			return res, err
+		}
+	}
+
+	if svc.Spec.SchedulingStrategy == ecsv1.SchedulingDaemon {
+		if err := r.applyDaemonSet(ctx, svc, templates[providers[0].name].Template, maximum, minimumHealthy, &res); err != nil {
+			return res, err
+		}
+	} else if err := r.applyDeployments(ctx, svc, plan, providers, templates, maximum, minimumHealthy, &res); err != nil {
+		return res, err
+	}
+	if res.stalled != "" {
+		return res, nil
+	}
+
+	services := desiredPortServices(svc, plan.spec)
+	connect, connectProblems := desiredServiceConnectServices(svc, plan.spec)
+	res.unsupported = append(res.unsupported, connectProblems...)
+	keepServices := map[string]bool{}
+	for _, s := range append(services, connect...) {
+		if keepServices[s.Name] {
+			continue
+		}
+		if err := r.applyChild(ctx, s, &corev1.Service{}); err != nil {
+			if problem := shared.OwnershipProblem(err); problem != "" {
+				res.problems, res.ownershipConflict = append(res.problems, problem), true
+				continue
+			}
+			return res, err
+		}
+		keepServices[s.Name] = true
+	}
+	if err := r.deleteStale(ctx, svc, &corev1.ServiceList{}, keepServices); err != nil {
+		return res, err
+	}
+
+	if hpa := desiredHorizontalPodAutoscaler(svc); hpa != nil {
+		if err := r.applyChild(ctx, hpa, &autoscalingv2.HorizontalPodAutoscaler{}); err != nil {
+			problem := shared.OwnershipProblem(err)
+			if problem == "" {
+				return res, err
+			}
+			res.problems, res.ownershipConflict = append(res.problems, problem), true
+		}
+	} else if err := r.deleteStale(ctx, svc, &autoscalingv2.HorizontalPodAutoscalerList{}, nil); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// applyDeployments writes a REPLICA service's Deployment (one per capacity provider share),
+// with ECS's rollout bounds for each share, and its PodDisruptionBudget.
+func (r *Reconciler) applyDeployments(ctx context.Context, svc *ecsv1.Service, plan *deploymentPlan, providers []providerShare,
+	templates map[string]translate.Output, maximum, minimumHealthy int32, res *appliedChildren) error {
+	res.desired = ptr.Deref(svc.Spec.DesiredCount, 0)
+	res.desiredKnown = true
+	keep := map[string]bool{}
+	for _, share := range providers {
+		w := serviceWorkload{Name: share.name, CapacityProvider: share.label, Replicas: share.count(res.desired), Template: templates[share.name].Template}
+		rollout, blocked := translate.RollingUpdateFor(w.Replicas, maximum, minimumHealthy)
+		current := &appsv1.Deployment{}
+		var cur client.Object
+		switch err := r.Get(ctx, client.ObjectKey{Namespace: svc.Namespace, Name: w.Name}, current); {
+		case err == nil:
+			cur = current
+			if c := deploymentCondition(current, appsv1.DeploymentReplicaFailure); c != nil && c.Status == corev1.ConditionTrue {
+				res.launchFailures = append(res.launchFailures, c.Message)
+			}
+		case !apierrors.IsNotFound(err):
+			return err
+		}
+		hash, err := shared.ContentHash(w.Template)
+		if err != nil {
+			return err
+		}
+		if blocked != nil {
+			// ECS refuses to deploy: keep the running template and only scale.
+			if cur != nil && current.Annotations[annotationTemplateHash] != hash {
+				w.Template, hash = current.Spec.Template, current.Annotations[annotationTemplateHash]
+				res.problems = append(res.problems, fmt.Sprintf("(service %s) %s", svc.Name, blocked.Error()))
+			}
+			rollout = translate.RollingUpdate{MaxSurge: 1}
+		}
+		d := desiredDeployment(svc, w, rollout)
+		d.Annotations = map[string]string{annotationTemplateHash: hash}
+		d.Spec.Paused = plan.paused
+		if err := r.Applier.ApplyOwned(ctx, d, cur); err != nil {
+			if problem := shared.OwnershipProblem(err); problem != "" {
+				res.stalled, res.stallReason, res.ownershipConflict = problem, shared.ReasonInvalidSpec, true
+				return nil
+			}
+			return err
+		}
+		keep[w.Name] = true
+	}
+	if err := r.deleteStale(ctx, svc, &appsv1.DeploymentList{}, keep); err != nil {
+		return err
+	}
+	if err := r.deleteStale(ctx, svc, &appsv1.DaemonSetList{}, nil); err != nil {
+		return err
+	}
+	pdb := desiredPodDisruptionBudget(svc, res.desired, minimumHealthy)
+	keepPDB := map[string]bool{}
+	if pdb != nil {
+		if err := r.applyChild(ctx, pdb, &policyv1.PodDisruptionBudget{}); err != nil {
+			problem := shared.OwnershipProblem(err)
+			if problem == "" {
+				return err
+			}
+			res.problems, res.ownershipConflict = append(res.problems, problem), true
+		}
+		keepPDB[pdb.Name] = true
+	}
+	return r.deleteStale(ctx, svc, &policyv1.PodDisruptionBudgetList{}, keepPDB)
+}
+
+func deploymentCondition(d *appsv1.Deployment, t appsv1.DeploymentConditionType) *appsv1.DeploymentCondition {
+	for i := range d.Status.Conditions {
+		if d.Status.Conditions[i].Type == t {
+			return &d.Status.Conditions[i]
+		}
+	}
+	return nil
+}
+
+// applyDaemonSet writes a DAEMON service's DaemonSet. The number of tasks is the DaemonSet's
+// count of nodes to run on, known once its controller has observed it.
+func (r *Reconciler) applyDaemonSet(ctx context.Context, svc *ecsv1.Service, template corev1.PodTemplateSpec,
+	maximum, minimumHealthy int32, res *appliedChildren) error {
+	ds := desiredDaemonSet(svc, template, maximum, minimumHealthy)
+	current := &appsv1.DaemonSet{}
+	var cur client.Object
+	switch err := r.Get(ctx, client.ObjectKeyFromObject(ds), current); {
+	case err == nil:
+		cur = current
+		res.desired = current.Status.DesiredNumberScheduled
+		res.desiredKnown = current.Status.ObservedGeneration >= current.Generation && current.Generation > 0
+	case !apierrors.IsNotFound(err):
+		return err
+	}
+	hash, err := shared.ContentHash(ds.Spec.Template)
+	if err != nil {
+		return err
+	}
+	if maximum <= 100 && minimumHealthy >= 100 && cur != nil && current.Annotations[annotationTemplateHash] != hash {
+		ds.Spec.Template = current.Spec.Template
+		hash = current.Annotations[annotationTemplateHash]
+		res.problems = append(res.problems, fmt.Sprintf("(service %s) %s", svc.Name, translate.ErrDeploymentBlocked.Error()))
+	}
+	ds.Annotations = map[string]string{annotationTemplateHash: hash}
+	if err := r.Applier.ApplyOwned(ctx, ds, cur); err != nil {
+		if problem := shared.OwnershipProblem(err); problem != "" {
+			res.stalled, res.stallReason, res.ownershipConflict = problem, shared.ReasonInvalidSpec, true
+			return nil
+		}
+		return err
+	}
+	if err := r.deleteStale(ctx, svc, &appsv1.DeploymentList{}, nil); err != nil {
+		return err
+	}
+	return r.deleteStale(ctx, svc, &policyv1.PodDisruptionBudgetList{}, nil)
+}
+
+// applyChild applies an owned companion object (Service, PodDisruptionBudget, HPA), reading the
+// current one from the cache first so that an unchanged object costs no request.
+func (r *Reconciler) applyChild(ctx context.Context, desired, current client.Object) error {
+	return r.Applier.ApplyCached(ctx, desired, current)
+}
+
+// deleteStale deletes the Service's children of one kind that are not in keep.
+func (r *Reconciler) deleteStale(ctx context.Context, svc *ecsv1.Service, list client.ObjectList, keep map[string]bool) error {
+	if err := r.List(ctx, list, client.InNamespace(svc.Namespace), client.MatchingLabels(serviceSelector(svc))); err != nil {
+		return err
+	}
+	items, err := shared.MetaItems(list)
+	if err != nil {
+		return err
+	}
+	for _, o := range items {
+		if keep[o.GetName()] {
+			continue
+		}
+		if owner := metav1.GetControllerOf(o); owner == nil || owner.UID != svc.UID {
+			continue
+		}
+		if err := r.Delete(ctx, o, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting %s: %w", o.GetName(), err)
+		}
+	}
+	return nil
+}
+
+func (r *Reconciler) translateInput(svc *ecsv1.Service, plan *deploymentPlan, provider *ecsv1.CapacityProvider) translate.Input {
+	return translate.Input{
+		Family:                        plan.family,
+		Revision:                      plan.revision,
+		TaskDefinition:                plan.spec,
+		CapacityProvider:              shared.WithTenantNodes(provider, plan.cluster),
+		PlacementConstraints:          svc.Spec.PlacementConstraints,
+		PlacementStrategy:             svc.Spec.PlacementStrategy,
+		SelectorLabels:                serviceSelector(svc),
+		Namespace:                     svc.Namespace,
+		RestartPolicy:                 corev1.RestartPolicyAlways,
+		HealthCheckGracePeriodSeconds: svc.Spec.HealthCheckGracePeriodSeconds,
+		PodSecurity:                   shared.PodSecurity(plan.cluster),
+	}
+}
