@@ -205,6 +205,7 @@ func (r *CellGroupReconciler) release(ctx context.Context, cg *ecsv1.CellGroup, 
 			}
 		}
 	}
+	r.Applier.ForgetOwner(cg.UID)
 	return shared.RemoveFinalizer(ctx, r.Client, cg)
 }
 

@@ -191,4 +191,31 @@ func TestCellGroup_WithTheGatewayAPIItWritesHTTPRoutes(t *testing.T) {
 	if len(parents) != 1 || !strings.Contains(fmt.Sprint(parents[0]), "public") || !strings.Contains(last, "/web/") || !strings.Contains(last, "api-8080") {
 		t.Fatalf("route parents %v rules %v", parents, rules)
 	}
+
+	// Switching the entry point to an Ingress leaves one kind only, and back again.
+	switchEntry := func(gateway *ecsv1.GatewayReference) {
+		t.Helper()
+		eventually(t, "switching the entry point", func() error {
+			if err := get(t, cg); err != nil {
+				return err
+			}
+			cg.Spec.Ingress = &ecsv1.CellGroupIngress{Gateway: gateway}
+			return k8s.Update(t.Context(), cg)
+		})
+	}
+	key := client.ObjectKey{Namespace: ns, Name: ingressName(cg)}
+	gone := func(o client.Object) func() error {
+		return func() error {
+			if err := k8s.Get(t.Context(), key, o); !apierrors.IsNotFound(err) {
+				return fmt.Errorf("%T still there (%w)", o, err)
+			}
+			return nil
+		}
+	}
+	switchEntry(nil)
+	eventually(t, "the Ingress", func() error { return k8s.Get(t.Context(), key, &networkingv1.Ingress{}) })
+	eventually(t, "the HTTPRoute is removed", gone(route))
+	switchEntry(&ecsv1.GatewayReference{Name: "public", Namespace: "gateways"})
+	eventually(t, "the HTTPRoute again", func() error { return k8s.Get(t.Context(), key, route) })
+	eventually(t, "the Ingress is removed", gone(&networkingv1.Ingress{}))
 }

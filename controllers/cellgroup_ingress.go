@@ -105,53 +105,67 @@ func loadBalancedTargets(ctx context.Context, c client.Reader, namespace string)
 	return out, nil
 }
 
-// applyIngresses writes (or removes) the group's Ingress in each of its tenants' namespaces.
+// applyIngresses writes the group's entry in each of its tenants' namespaces: an HTTPRoute
+// when the group names a Gateway and the Gateway API is installed, else an Ingress. The other
+// kind, left from before a switch, and an entry with no target left, are removed.
 func (r *CellGroupReconciler) applyIngresses(ctx context.Context, cg *ecsv1.CellGroup, clusters map[string]*ecsv1.Cluster) error {
+	routesServed, err := r.servesHTTPRoutes()
+	if err != nil {
+		return err
+	}
+	useRoutes := routesServed && cg.Spec.Ingress != nil && cg.Spec.Ingress.Gateway != nil
 	for _, cluster := range clusters {
 		if cluster.Status.Status != ecsv1.ClusterActive {
 			continue
 		}
-		targets, err := loadBalancedTargets(ctx, r.Client, shared.ClusterNamespace(cluster))
+		ns := shared.ClusterNamespace(cluster)
+		targets, err := loadBalancedTargets(ctx, r.Client, ns)
 		if err != nil {
 			return err
 		}
-		current := &networkingv1.Ingress{}
-		key := client.ObjectKey{Namespace: shared.ClusterNamespace(cluster), Name: ingressName(cg)}
-		var cur client.Object
-		switch err := r.Get(ctx, key, current); {
-		case err == nil:
-			cur = current
-		case client.IgnoreNotFound(err) != nil:
+		// Typed nil pointers would be non-nil client.Objects: only set what is wanted.
+		var ingress, route client.Object
+		if useRoutes {
+			if rt := desiredTenantHTTPRoute(cg, cluster, targets); rt != nil {
+				route = rt
+			}
+		} else if in := desiredTenantIngress(cg, cluster, targets); in != nil {
+			ingress = in
+		}
+		if err := r.applyOrRemove(ctx, cg, ns, &networkingv1.Ingress{}, ingress); err != nil {
 			return err
 		}
-		if gw := cg.Spec.Ingress; gw != nil && gw.Gateway != nil {
-			served, err := r.servesHTTPRoutes()
-			if err != nil {
+		if routesServed {
+			current := &unstructured.Unstructured{}
+			current.SetGroupVersionKind(httpRouteGVK)
+			if err := r.applyOrRemove(ctx, cg, ns, current, route); err != nil {
 				return err
 			}
-			if served {
-				if err := r.applyHTTPRoute(ctx, cg, cluster, targets); err != nil {
-					return err
-				}
-				continue
-			}
-		}
-		desired := desiredTenantIngress(cg, cluster, targets)
-		if desired == nil {
-			if cur != nil {
-				if owner := metav1.GetControllerOf(current); owner != nil && owner.UID == cg.UID {
-					if err := r.Delete(ctx, current); client.IgnoreNotFound(err) != nil {
-						return err
-					}
-				}
-			}
-			continue
-		}
-		if err := r.Applier.Apply(ctx, desired, cur); err != nil {
-			return err
 		}
 	}
 	return nil
+}
+
+// applyOrRemove applies desired, or, when it is nil, deletes the group's object of current's
+// kind (an empty object, read into) in namespace ns if the group owns it.
+func (r *CellGroupReconciler) applyOrRemove(ctx context.Context, cg *ecsv1.CellGroup, ns string, current, desired client.Object) error {
+	var cur client.Object
+	switch err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: ingressName(cg)}, current); {
+	case err == nil:
+		cur = current
+	case client.IgnoreNotFound(err) != nil:
+		return err
+	}
+	if desired != nil {
+		return r.Applier.Apply(ctx, desired, cur)
+	}
+	if cur == nil {
+		return nil
+	}
+	if owner := metav1.GetControllerOf(cur); owner == nil || owner.UID != cg.UID {
+		return nil
+	}
+	return client.IgnoreNotFound(r.Delete(ctx, cur))
 }
 
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=httproutes,verbs=get;list;watch;create;update;patch;delete
@@ -201,27 +215,4 @@ func desiredTenantHTTPRoute(cg *ecsv1.CellGroup, cluster *ecsv1.Cluster, targets
 	route.SetLabels(clusterLabels(cluster))
 	route.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(cg, ecsv1.GroupVersion.WithKind("CellGroup"))})
 	return route
-}
-
-func (r *CellGroupReconciler) applyHTTPRoute(ctx context.Context, cg *ecsv1.CellGroup, cluster *ecsv1.Cluster, targets []loadBalancedTarget) error {
-	current := &unstructured.Unstructured{}
-	current.SetGroupVersionKind(httpRouteGVK)
-	key := client.ObjectKey{Namespace: shared.ClusterNamespace(cluster), Name: ingressName(cg)}
-	var cur client.Object
-	switch err := r.Get(ctx, key, current); {
-	case err == nil:
-		cur = current
-	case client.IgnoreNotFound(err) != nil:
-		return err
-	}
-	desired := desiredTenantHTTPRoute(cg, cluster, targets)
-	if desired == nil {
-		if cur != nil {
-			if owner := metav1.GetControllerOf(current); owner != nil && owner.UID == cg.UID {
-				return client.IgnoreNotFound(r.Delete(ctx, current))
-			}
-		}
-		return nil
-	}
-	return r.Applier.Apply(ctx, desired, cur)
 }

@@ -71,6 +71,7 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 			return ctrl.Result{}, err
 		}
 		original = cluster.DeepCopy()
+		r.Applier.ForgetOwner(cluster.UID)
 		return ctrl.Result{}, shared.RemoveFinalizer(ctx, r.Client, cluster)
 	}
 	if err := shared.AddFinalizer(ctx, r.Client, cluster); err != nil {
@@ -220,6 +221,10 @@ func (r *ClusterReconciler) deprovision(ctx context.Context, cluster *ecsv1.Clus
 			fmt.Sprintf("waiting for %d services and %d tasks to stop", len(services.Items), len(tasks.Items)))
 		return nil
 	}
+	// Nothing runs any more: the volumes reserved for the namespace's claims go with it.
+	if err := r.deleteVolumes(ctx, ns); err != nil {
+		return err
+	}
 	namespace := &corev1.Namespace{}
 	err := r.Get(ctx, client.ObjectKey{Name: ns}, namespace)
 	switch {
@@ -234,9 +239,6 @@ func (r *ClusterReconciler) deprovision(ctx context.Context, cluster *ecsv1.Clus
 			return nil
 		}
 	case !apierrors.IsNotFound(err):
-		return err
-	}
-	if err := r.deleteVolumes(ctx, ns); err != nil {
 		return err
 	}
 	cluster.Status.Status = ecsv1.ClusterInactive

@@ -117,10 +117,25 @@ func TestCluster_DeletionDrainsServicesBeforeTheNamespace(t *testing.T) {
 		}
 		return nil
 	})
-	mustCreate(t, newTaskDefinition(cluster.Name, "web", "nginx"))
+	td := newTaskDefinition(cluster.Name, "web", "nginx")
+	td.Spec.Volumes = []ecsv1.Volume{{Name: "shared", EFSVolumeConfiguration: &ecsv1.EFSVolumeConfiguration{FileSystemID: "fs-0badc0de"}}}
+	td.Spec.ContainerDefinitions[0].MountPoints = []ecsv1.MountPoint{{SourceVolume: "shared", ContainerPath: "/mnt/shared"}}
+	mustCreate(t, td)
 	svc := newService(cluster.Name, "web", "web", 1)
 	mustCreate(t, svc)
 	deploymentOf(t, svc, runsRevision("web:1"))
+	volumes := func() ([]corev1.PersistentVolume, error) {
+		list := &corev1.PersistentVolumeList{}
+		err := k8s.List(t.Context(), list, client.MatchingLabels{shared.LabelClaimNamespace: cluster.Name})
+		return list.Items, err
+	}
+	eventually(t, "the EFS volume", func() error {
+		pvs, err := volumes()
+		if err == nil && len(pvs) != 1 {
+			err = fmt.Errorf("%d volumes", len(pvs))
+		}
+		return err
+	})
 	if err := k8s.Delete(t.Context(), cluster); err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +160,16 @@ func TestCluster_DeletionDrainsServicesBeforeTheNamespace(t *testing.T) {
 	if err := get(t, svc); err == nil {
 		t.Fatal("the service still exists after the namespace deletion began")
 	}
+	// The cluster-scoped volumes reserved for the namespace's claims do not outlive it.
+	eventually(t, "the EFS volume is deleted", func() error {
+		pvs, err := volumes()
+		for _, pv := range pvs {
+			if pv.DeletionTimestamp.IsZero() {
+				return fmt.Errorf("volume %s is not being deleted", pv.Name)
+			}
+		}
+		return err
+	})
 }
 
 // nodePoolCRD is a minimal stand-in for Karpenter's NodePool CRD, enough for the API server to

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -480,11 +481,11 @@ func TestService_RollsBackEvenWhenTheCompletedRevisionHasNoTasksLeft(t *testing.
 
 func TestService_MemberOfRegexSelectsAPlacementLabelAndNodeChurnNeverRollsTheService(t *testing.T) {
 	ns := newNamespace(t)
-	node := func(name, itype string) *corev1.Node {
+	node := func(name, itype string) {
 		n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"node.kubernetes.io/instance-type": itype}}}
 		mustCreate(t, n)
-		t.Cleanup(func() { _ = k8s.Delete(t.Context(), n) })
-		return n
+		// t.Context() is already canceled when cleanups run.
+		t.Cleanup(func() { _ = k8s.Delete(context.Background(), n) })
 	}
 	node("n-"+ns+"-1", "t3.large")
 	node("n-"+ns+"-2", "m6i.large")

@@ -34,13 +34,12 @@ func placementKey(t *testing.T, expr string) string {
 	return ls[0].Key
 }
 
-func newNode(t *testing.T, name string, labels map[string]string) *corev1.Node {
+func newNode(t *testing.T, name string, labels map[string]string) {
 	t.Helper()
 	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
 	mustCreate(t, n)
 	// t.Context() is already canceled when cleanups run.
 	t.Cleanup(func() { _ = k8s.Delete(context.Background(), n) })
-	return n
 }
 
 func newService(ns, name string, expressions ...string) *ecsv1.Service {

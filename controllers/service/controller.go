@@ -85,6 +85,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 			return ctrl.Result{}, err
 		}
 		original = svc.DeepCopy()
+		r.Applier.ForgetOwner(svc.UID)
 		return ctrl.Result{}, shared.RemoveFinalizer(ctx, r.Client, svc)
 	}
 	// The finalizer lets a deleted Service drain (DRAINING) before its children go.

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
@@ -42,6 +43,9 @@ type Applier struct {
 
 	mu   sync.Mutex
 	last map[applyKey]appliedState
+	// owned indexes last by the controller owner of each object, so that an owner's deletion
+	// forgets its children.
+	owned map[types.UID][]applyKey
 }
 
 type applyKey struct {
@@ -52,6 +56,9 @@ type applyKey struct {
 type appliedState struct {
 	desiredHash string
 	fingerprint string
+	// checkedVersion is the last resourceVersion found to match fingerprint, so that an
+	// unchanged object is not converted and hashed again on every reconcile.
+	checkedVersion string
 }
 
 // Apply applies desired, built by a desiredX function. current is the object as cached, nil
@@ -63,6 +70,12 @@ func (a *Applier) Apply(ctx context.Context, desired, current client.Object) err
 	}
 	key := applyKey{gvk: obj.GroupVersionKind(), namespace: obj.GetNamespace(), name: obj.GetName()}
 	if current != nil {
+		a.mu.Lock()
+		st, known := a.last[key]
+		a.mu.Unlock()
+		if known && st.desiredHash == hash && st.checkedVersion == current.GetResourceVersion() {
+			return nil // the very version already found in sync
+		}
 		live, err := runtime.DefaultUnstructuredConverter.ToUnstructured(current)
 		if err != nil {
 			return fmt.Errorf("converting %s %s: %w", key.gvk.Kind, obj.GetName(), err)
@@ -72,14 +85,18 @@ func (a *Applier) Apply(ctx context.Context, desired, current client.Object) err
 			return err
 		}
 		a.mu.Lock()
-		st, known := a.last[key]
 		if !known && current.GetAnnotations()[AnnotationAppliedHash] == hash {
 			// Applied by an earlier run of the operator: take it as ours as it is.
 			st, known = appliedState{desiredHash: hash, fingerprint: fp}, true
+		}
+		inSync := known && st.desiredHash == hash && st.fingerprint == fp
+		if inSync {
+			// A status write or someone else's label changed the version, not our fields.
+			st.checkedVersion = current.GetResourceVersion()
 			a.remember(key, st)
 		}
 		a.mu.Unlock()
-		if known && st.desiredHash == hash && st.fingerprint == fp {
+		if inSync {
 			return nil
 		}
 	}
@@ -93,9 +110,27 @@ func (a *Applier) Apply(ctx context.Context, desired, current client.Object) err
 		return err
 	}
 	a.mu.Lock()
-	a.remember(key, appliedState{desiredHash: hash, fingerprint: fp})
+	if _, seen := a.last[key]; !seen {
+		if owner := metav1.GetControllerOf(sent); owner != nil {
+			if a.owned == nil {
+				a.owned = map[types.UID][]applyKey{}
+			}
+			a.owned[owner.UID] = append(a.owned[owner.UID], key)
+		}
+	}
+	a.remember(key, appliedState{desiredHash: hash, fingerprint: fp, checkedVersion: obj.GetResourceVersion()})
 	a.mu.Unlock()
 	return nil
+}
+
+// ForgetOwner drops what the Applier remembers of the children of an owner that is gone.
+func (a *Applier) ForgetOwner(uid types.UID) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, key := range a.owned[uid] {
+		delete(a.last, key)
+	}
+	delete(a.owned, uid)
 }
 
 // remember records an apply; a.mu must be held.
@@ -104,13 +139,6 @@ func (a *Applier) remember(key applyKey, st appliedState) {
 		a.last = map[applyKey]appliedState{}
 	}
 	a.last[key] = st
-}
-
-// Forget drops what the Applier remembers of an object that is gone.
-func (a *Applier) Forget(gvk schema.GroupVersionKind, namespace, name string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.last, applyKey{gvk: gvk, namespace: namespace, name: name})
 }
 
 // prepare turns desired into the unstructured object to apply, with the managed-by label and

@@ -25,9 +25,12 @@ type runResult struct {
 	Objects   int `json:"objects"`
 	Converged int `json:"converged"`
 	// CreatesSeconds is when the last create returned; Seconds when the last object
-	// converged (null when some never did within -converge-timeout).
+	// converged (null when some never did within -converge-timeout). LagSeconds is the time
+	// between the two: how long the user waits after the last create returned, the part of
+	// the run that is the operator's work alone and not the clients' (null with Seconds).
 	CreatesSeconds number       `json:"createsSeconds"`
 	Seconds        number       `json:"seconds"`
+	LagSeconds     number       `json:"lagSeconds"`
 	Curve          []curvePoint `json:"curve"`
 }
 
@@ -39,9 +42,12 @@ type curvePoint struct {
 
 func resultOf(c *convergence, n int, creates time.Duration, all bool) runResult {
 	times := c.times()
-	r := runResult{Objects: n, Converged: len(times), CreatesSeconds: number(creates.Seconds()), Seconds: nan()}
+	r := runResult{Objects: n, Converged: len(times), CreatesSeconds: number(creates.Seconds()), Seconds: nan(), LagSeconds: nan()}
 	if all && len(times) > 0 {
 		r.Seconds = number(times[len(times)-1].Seconds())
+		// Both are measured from the run's start (begin, then the creates at once). A watch can
+		// see the last object converge before the response to its create arrives: no lag then.
+		r.LagSeconds = max(0, r.Seconds-r.CreatesSeconds)
 	}
 	r.Curve = curve(times)
 	return r
@@ -213,8 +219,8 @@ func runOperator(ctx context.Context, e *env) (operatorRun, error) {
 		return res, err
 	}
 	res.WritesAtConvergence = atConvergence.since(before)
-	logf("operator: %d of %d Services converged in %.1fs (creates done at %.1fs); %.0f writes so far",
-		res.Converged, o.services, float64(res.Seconds), creates.Seconds(), res.WritesAtConvergence.total())
+	logf("operator: %d of %d Services converged in %.1fs (creates done at %.1fs, lag %.1fs); %.0f writes so far",
+		res.Converged, o.services, float64(res.Seconds), creates.Seconds(), float64(res.LagSeconds), res.WritesAtConvergence.total())
 	quiet, after, err := waitQuiet(ctx, e)
 	if err != nil {
 		return res, err

@@ -22,7 +22,11 @@ type options struct {
 	desiredCount int
 	// convergeTimeout bounds each convergence run.
 	convergeTimeout time.Duration
-	// resyncWindow is how long writes are counted after the operator restarts.
+	// steadyWindow is how long the operator's writes are counted in steady state: after the
+	// convergence run, with everything converged, before the restart.
+	steadyWindow time.Duration
+	// resyncWindow is how long the operator's writes are counted after it restarts, from when
+	// the new process is ready: the window its initial resync falls in.
 	resyncWindow time.Duration
 	// webhookRate and webhookDuration are the fixed rate of dry-run creates.
 	webhookRate     int
@@ -48,7 +52,8 @@ func parseOptions(fs *flag.FlagSet, args []string, root string) (*options, error
 	fs.IntVar(&o.concurrency, "concurrency", 16, "clients creating objects at once, in both the operator and the floor run")
 	fs.IntVar(&o.desiredCount, "desired-count", 0, "desiredCount of every Service (replicas of every floor Deployment)")
 	fs.DurationVar(&o.convergeTimeout, "converge-timeout", 20*time.Minute, "how long each convergence run may take")
-	fs.DurationVar(&o.resyncWindow, "resync-window", 30*time.Second, "how long writes are counted after the operator restarts")
+	fs.DurationVar(&o.steadyWindow, "steady-window", 60*time.Second, "how long the operator's writes are counted in steady state, after the convergence run and before the restart")
+	fs.DurationVar(&o.resyncWindow, "resync-window", 60*time.Second, "how long the operator's writes are counted after it restarts, from when it is ready")
 	fs.IntVar(&o.webhookRate, "webhook-rate", 50, "dry-run creates per second sent through the admission webhooks")
 	fs.DurationVar(&o.webhookDuration, "webhook-duration", 20*time.Second, "how long the webhook load runs")
 	fs.IntVar(&o.scaleTasks, "scale-tasks", 500, "tasks one Service (and one plain Deployment) scales out to")
@@ -81,6 +86,9 @@ func (o *options) validate() error {
 	}
 	if o.desiredCount < 0 || o.scaleTasks < 1 {
 		errs = append(errs, errors.New("-desired-count must be at least 0 and -scale-tasks at least 1"))
+	}
+	if o.steadyWindow <= 0 || o.resyncWindow <= 0 {
+		errs = append(errs, errors.New("-steady-window and -resync-window must be positive"))
 	}
 	if o.webhookRate < 1 || o.webhookDuration <= 0 {
 		errs = append(errs, errors.New("-webhook-rate and -webhook-duration must be positive"))

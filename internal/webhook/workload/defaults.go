@@ -6,6 +6,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/internal/webhook/lookup"
@@ -64,12 +65,15 @@ func DefaultTaskDefinitionSpec(spec *ecsv1.TaskDefinitionSpec) {
 }
 
 // ServiceDefaulter applies ECS's DAEMON deployment defaults (maximumPercent 100,
-// minimumHealthyPercent 0) where the schema put REPLICA's (200, 100).
+// minimumHealthyPercent 0) where the schema put REPLICA's (200, 100), and puts ecs-operator's
+// finalizer on the new Service, so that the Service controller need not write it: a new
+// Service then costs no extra write. Without webhooks the controller adds it.
 type ServiceDefaulter struct{}
 
 // Default mutates a Service being created.
 func (ServiceDefaulter) Default(_ context.Context, svc *ecsv1.Service) error {
 	DefaultServiceSpec(&svc.Spec)
+	controllerutil.AddFinalizer(svc, ecsv1.Finalizer)
 	return nil
 }
 

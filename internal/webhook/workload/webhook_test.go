@@ -14,6 +14,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/internal/testenv"
@@ -226,5 +227,9 @@ func TestWebhook_DefaultsTheECSWayAndTENANT_IDInEveryRevision(t *testing.T) {
 	}
 	if dc := replica.Spec.DeploymentConfiguration; *dc.MaximumPercent != 200 || *dc.MinimumHealthyPercent != 100 {
 		t.Fatalf("REPLICA deployment configuration %d/%d, want 200/100", *dc.MaximumPercent, *dc.MinimumHealthyPercent)
+	}
+	// The finalizer comes with the creation, so the controller has nothing to write for it.
+	if !controllerutil.ContainsFinalizer(replica, ecsv1.Finalizer) {
+		t.Fatalf("finalizers %v, want %s", replica.Finalizers, ecsv1.Finalizer)
 	}
 }
