@@ -81,7 +81,7 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 		cluster.Status.Status = ecsv1.ClusterProvisioning
 	}
 
-	if err := r.applyOwned(ctx, desiredNamespace(cluster), &corev1.Namespace{}); err != nil {
+	if err := r.Applier.ApplyCached(ctx, desiredNamespace(cluster), &corev1.Namespace{}); err != nil {
 		if problem := shared.OwnershipProblem(err); problem != "" {
 			r.fail(cluster, problem)
 			return ctrl.Result{}, nil
@@ -118,32 +118,27 @@ func (r *ClusterReconciler) Reconcile(ctx context.Context, req ctrl.Request) (re
 // applyNamespaced writes the quota, limit range, network policies and tenant RBAC.
 func (r *ClusterReconciler) applyNamespaced(ctx context.Context, cluster *ecsv1.Cluster, owners []rbacv1.Subject) error {
 	if q := desiredResourceQuota(cluster); q != nil {
-		if err := r.applyOwned(ctx, q, &corev1.ResourceQuota{}); err != nil {
+		if err := r.Applier.ApplyCached(ctx, q, &corev1.ResourceQuota{}); err != nil {
 			return err
 		}
 	} else if err := r.deleteOwned(ctx, cluster, &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: clusterQuotaName}}); err != nil {
 		return err
 	}
-	if err := r.applyOwned(ctx, desiredLimitRange(cluster), &corev1.LimitRange{}); err != nil {
+	if err := r.Applier.ApplyCached(ctx, desiredLimitRange(cluster), &corev1.LimitRange{}); err != nil {
 		return err
 	}
 	for _, np := range desiredNetworkPolicies(cluster) {
-		if err := r.applyOwned(ctx, np, &networkingv1.NetworkPolicy{}); err != nil {
+		if err := r.Applier.ApplyCached(ctx, np, &networkingv1.NetworkPolicy{}); err != nil {
 			return err
 		}
 	}
-	if err := r.applyOwned(ctx, desiredTenantRole(cluster), &rbacv1.Role{}); err != nil {
+	if err := r.Applier.ApplyCached(ctx, desiredTenantRole(cluster), &rbacv1.Role{}); err != nil {
 		return err
 	}
 	if rb := desiredTenantRoleBinding(cluster, owners); rb != nil {
-		return r.applyOwned(ctx, rb, &rbacv1.RoleBinding{})
+		return r.Applier.ApplyCached(ctx, rb, &rbacv1.RoleBinding{})
 	}
 	return r.deleteOwned(ctx, cluster, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: clusterTenantRoleBinding}})
-}
-
-// applyOwned applies an object the Cluster owns, read from the cache first.
-func (r *ClusterReconciler) applyOwned(ctx context.Context, desired, current client.Object) error {
-	return r.Applier.ApplyCached(ctx, desired, current)
 }
 
 // deleteOwned deletes one of the Cluster's namespaced objects if it is there and the Cluster's.

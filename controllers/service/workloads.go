@@ -91,7 +91,7 @@ func (r *Reconciler) applyChildren(ctx context.Context, svc *ecsv1.Service, plan
 		if keepServices[s.Name] {
 			continue
 		}
-		if err := r.applyChild(ctx, s, &corev1.Service{}); err != nil {
+		if err := r.Applier.ApplyCached(ctx, s, &corev1.Service{}); err != nil {
 			if problem := shared.OwnershipProblem(err); problem != "" {
 				res.problems, res.ownershipConflict = append(res.problems, problem), true
 				continue
@@ -105,7 +105,7 @@ func (r *Reconciler) applyChildren(ctx context.Context, svc *ecsv1.Service, plan
 	}
 
 	if hpa := desiredHorizontalPodAutoscaler(svc); hpa != nil {
-		if err := r.applyChild(ctx, hpa, &autoscalingv2.HorizontalPodAutoscaler{}); err != nil {
+		if err := r.Applier.ApplyCached(ctx, hpa, &autoscalingv2.HorizontalPodAutoscaler{}); err != nil {
 			problem := shared.OwnershipProblem(err)
 			if problem == "" {
 				return res, err
@@ -172,7 +172,7 @@ func (r *Reconciler) applyDeployments(ctx context.Context, svc *ecsv1.Service, p
 	pdb := desiredPodDisruptionBudget(svc, res.desired, minimumHealthy)
 	keepPDB := map[string]bool{}
 	if pdb != nil {
-		if err := r.applyChild(ctx, pdb, &policyv1.PodDisruptionBudget{}); err != nil {
+		if err := r.Applier.ApplyCached(ctx, pdb, &policyv1.PodDisruptionBudget{}); err != nil {
 			problem := shared.OwnershipProblem(err)
 			if problem == "" {
 				return err
@@ -229,12 +229,6 @@ func (r *Reconciler) applyDaemonSet(ctx context.Context, svc *ecsv1.Service, tem
 		return err
 	}
 	return r.deleteStale(ctx, svc, &policyv1.PodDisruptionBudgetList{}, nil)
-}
-
-// applyChild applies an owned companion object (Service, PodDisruptionBudget, HPA), reading the
-// current one from the cache first so that an unchanged object costs no request.
-func (r *Reconciler) applyChild(ctx context.Context, desired, current client.Object) error {
-	return r.Applier.ApplyCached(ctx, desired, current)
 }
 
 // deleteStale deletes the Service's children of one kind that are not in keep.
