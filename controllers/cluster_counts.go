@@ -16,8 +16,10 @@ import (
 	"github.com/ecs-operator/ecs-operator/internal/metrics"
 )
 
-// defaultCountInterval is how often at most a Cluster's counts are written.
-const defaultCountInterval = 2 * time.Second
+// DefaultCountInterval is how often at most a Cluster's counts are written: often enough for
+// DescribeClusters-style numbers, seldom enough that thousands of Services starting cost each
+// Cluster one write per interval.
+const DefaultCountInterval = 5 * time.Second
 
 // ClusterCounter keeps DescribeClusters' counts (active services, running and pending tasks)
 // on each Cluster's status. It is not a reconciler: a change of a Service or Task marks its
@@ -40,7 +42,7 @@ func (c *ClusterCounter) NeedLeaderElection() bool { return true }
 func (c *ClusterCounter) Start(ctx context.Context) error {
 	interval := c.Interval
 	if interval <= 0 {
-		interval = defaultCountInterval
+		interval = DefaultCountInterval
 	}
 	for _, obj := range []client.Object{&ecsv1.Service{}, &ecsv1.Task{}, &ecsv1.Cluster{}} {
 		informer, err := c.Cache.GetInformer(ctx, obj)

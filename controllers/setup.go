@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -12,8 +13,15 @@ import (
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
+// Options tune the controllers.
+type Options struct {
+	// ClusterCountInterval is how often at most a Cluster's counts are written; zero means
+	// the default.
+	ClusterCountInterval time.Duration
+}
+
 // SetupAll registers the field indexes, every reconciler and the Cluster counter with mgr.
-func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock) error {
+func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock, opts Options) error {
 	if err := shared.SetupIndexes(ctx, mgr); err != nil {
 		return err
 	}
@@ -47,7 +55,7 @@ func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock) err
 			return (&placement.Labeller{Client: mgr.GetClient()}).SetupWithManager(mgr)
 		}},
 		{"Cluster counts", func() error {
-			return mgr.Add(&ClusterCounter{Client: mgr.GetClient(), Cache: mgr.GetCache()})
+			return mgr.Add(&ClusterCounter{Client: mgr.GetClient(), Cache: mgr.GetCache(), Interval: opts.ClusterCountInterval})
 		}},
 	}
 	for _, s := range setups {

@@ -57,7 +57,7 @@ func runSuite(m *testing.M) int {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := SetupAll(ctx, mgr, clock.RealClock{}); err != nil {
+	if err := SetupAll(ctx, mgr, clock.RealClock{}, Options{ClusterCountInterval: time.Second}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

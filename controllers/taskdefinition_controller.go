@@ -36,8 +36,7 @@ type TaskDefinitionReconciler struct {
 	client.Client
 	Scheme   *runtime.Scheme
 	Recorder events.EventRecorder
-	// APIReader re-reads the revisions past the cache before registering a new one, so that a
-	// revision the cache has not seen yet is not registered twice.
+	// APIReader tells a revision the cache has not seen yet from one that was deleted.
 	APIReader client.Reader
 }
 
@@ -83,17 +82,28 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{}, err
 	}
 	if len(revs) == 0 || revs[0].Labels[ecsv1.LabelRevisionHash] != hash {
-		if revs, err = r.ownedRevisionsFrom(ctx, r.APIReader, td); err != nil {
-			return ctrl.Result{}, err
+		next := latestNumber(revs) + 1
+		if td.Status.Revision >= next {
+			// The status names a revision the cache does not hold: either the cache is behind
+			// (registering now would make a second revision of the same content) or someone
+			// deleted it (numbers are never reused). One read past the cache tells.
+			switch lagging, err := r.revisionExists(ctx, td, td.Status.Revision); {
+			case err != nil:
+				return ctrl.Result{}, err
+			case lagging:
+				return ctrl.Result{RequeueAfter: shared.RequeueOnConflict}, nil
+			}
+			next = td.Status.Revision + 1
 		}
-	}
-	if len(revs) == 0 || revs[0].Labels[ecsv1.LabelRevisionHash] != hash {
-		next := max(td.Status.Revision, latestNumber(revs)) + 1
 		rev, err := desiredRevision(td, family, next, hash)
 		if err != nil {
 			return ctrl.Result{}, err
 		}
-		if err := r.Create(ctx, rev); err != nil {
+		// Revision names are numbered, so a revision made a moment ago that the cache has not
+		// seen yet makes this create fail instead of registering it twice.
+		if err := r.Create(ctx, rev); apierrors.IsAlreadyExists(err) {
+			return ctrl.Result{RequeueAfter: shared.RequeueOnConflict}, nil
+		} else if err != nil {
 			return ctrl.Result{}, fmt.Errorf("registering revision %s:%d: %w", family, next, err)
 		}
 		log.Info("registered task definition revision", "family", family, "revision", next)
@@ -110,12 +120,8 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	limit := int32(10)
-	if td.Spec.RevisionHistoryLimit != nil {
-		limit = *td.Spec.RevisionHistoryLimit
-	}
 	pruned := map[int64]bool{}
-	for _, rev := range revisionsToPrune(revs, limit, inUse) {
+	for _, rev := range revisionsToPrune(revs, historyLimit(td), inUse) {
 		if err := r.Delete(ctx, &rev, client.Preconditions{UID: &rev.UID}); err != nil && !apierrors.IsNotFound(err) {
 			return ctrl.Result{}, fmt.Errorf("pruning revision %s:%d: %w", family, rev.Revision, err)
 		}
@@ -134,14 +140,10 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	return ctrl.Result{}, nil
 }
 
-// ownedRevisions lists the TaskDefinition's revisions, newest first.
+// ownedRevisions lists the TaskDefinition's revisions from the cache, newest first.
 func (r *TaskDefinitionReconciler) ownedRevisions(ctx context.Context, td *ecsv1.TaskDefinition) ([]appsv1.ControllerRevision, error) {
-	return r.ownedRevisionsFrom(ctx, r.Client, td)
-}
-
-func (r *TaskDefinitionReconciler) ownedRevisionsFrom(ctx context.Context, reader client.Reader, td *ecsv1.TaskDefinition) ([]appsv1.ControllerRevision, error) {
 	list := &appsv1.ControllerRevisionList{}
-	if err := reader.List(ctx, list, client.InNamespace(td.Namespace),
+	if err := r.List(ctx, list, client.InNamespace(td.Namespace),
 		client.MatchingLabels{ecsv1.LabelTaskDefinition: shared.LabelValue(td.Name)}); err != nil {
 		return nil, fmt.Errorf("listing revisions: %w", err)
 	}
@@ -153,6 +155,15 @@ func (r *TaskDefinitionReconciler) ownedRevisionsFrom(ctx context.Context, reade
 	}
 	sortNewestFirst(owned)
 	return owned, nil
+}
+
+// revisionExists reads revision n of td past the cache.
+func (r *TaskDefinitionReconciler) revisionExists(ctx context.Context, td *ecsv1.TaskDefinition, n int64) (bool, error) {
+	err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: td.Namespace, Name: shared.RevisionName(td.Name, n)}, &appsv1.ControllerRevision{})
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func latestNumber(revs []appsv1.ControllerRevision) int64 {
@@ -247,9 +258,22 @@ func (r *TaskDefinitionReconciler) taskDefinitionsOf(ctx context.Context, o clie
 	}
 	reqs := make([]reconcile.Request, 0, len(list.Items))
 	for _, td := range list.Items {
+		// Only a TaskDefinition keeping revisions beyond its history limit, because they are in
+		// use, has anything to prune when a use changes; the rest are left alone.
+		if int32(len(td.Status.Revisions)) <= 1+historyLimit(&td) {
+			continue
+		}
 		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: td.Namespace, Name: td.Name}})
 	}
 	return reqs
+}
+
+// historyLimit is how many revisions besides the latest a TaskDefinition keeps when unused.
+func historyLimit(td *ecsv1.TaskDefinition) int32 {
+	if td.Spec.RevisionHistoryLimit != nil {
+		return *td.Spec.RevisionHistoryLimit
+	}
+	return 10
 }
 
 // revisionsInUseChanged lets through the Service and Task changes that can change which

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -45,7 +46,11 @@ type options struct {
 	webhookHost    string
 	// maxConcurrentReconciles is how many objects of one kind are reconciled at once.
 	maxConcurrentReconciles int
-	enableHTTP2             bool
+	// clusterCountInterval is how often at most a Cluster's counts are written.
+	clusterCountInterval time.Duration
+	// pprofAddr serves net/http/pprof when set.
+	pprofAddr   string
+	enableHTTP2 bool
 	// enableWebhooks is false when ENABLE_WEBHOOKS=false.
 	enableWebhooks bool
 	certs          certOptions
@@ -87,6 +92,10 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 	fs.IntVar(&opts.maxConcurrentReconciles, "max-concurrent-reconciles", 4,
 		"How many objects of one kind each controller reconciles at once (never the same object twice); "+
 			"each reconcile mostly waits on the API server, so one worker leaves thousands of Services queued.")
+	fs.DurationVar(&opts.clusterCountInterval, "cluster-count-interval", controllers.DefaultCountInterval,
+		"How often at most each Cluster's activeServicesCount, runningTasksCount and pendingTasksCount are written.")
+	fs.StringVar(&opts.pprofAddr, "pprof-bind-address", "",
+		`Address to serve net/http/pprof on, for example "127.0.0.1:6060"; empty (the default) serves nothing.`)
 	fs.BoolVar(&opts.enableHTTP2, "enable-http2", false,
 		"Serve HTTP/2 on the metrics and webhook servers; off by default because of the HTTP/2 "+
 			"Stream Cancellation and Rapid Reset vulnerabilities (CVE-2023-44487, CVE-2023-39325).")
@@ -100,6 +109,9 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 	}
 	if opts.maxConcurrentReconciles < 1 {
 		return nil, fmt.Errorf("--max-concurrent-reconciles %d must be at least 1", opts.maxConcurrentReconciles)
+	}
+	if opts.clusterCountInterval < 100*time.Millisecond {
+		return nil, fmt.Errorf("--cluster-count-interval %s must be at least 100ms", opts.clusterCountInterval)
 	}
 	if opts.webhookPort < 1 || opts.webhookPort > 65535 {
 		return nil, fmt.Errorf("--webhook-port %d is not a TCP port", opts.webhookPort)
@@ -156,6 +168,7 @@ func run(opts *options) error {
 		// at once instead of making the next leader wait for it to expire.
 		LeaderElectionReleaseOnCancel: true,
 		Controller:                    ctrlconfig.Controller{MaxConcurrentReconciles: opts.maxConcurrentReconciles},
+		PprofBindAddress:              opts.pprofAddr,
 	}
 	certDir := opts.webhookCertDir
 	if certDir == "" {
@@ -174,7 +187,7 @@ func run(opts *options) error {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
 	ctx := ctrl.SetupSignalHandler()
-	if err := setupControllers(ctx, mgr); err != nil {
+	if err := setupControllers(ctx, mgr, controllers.Options{ClusterCountInterval: opts.clusterCountInterval}); err != nil {
 		return err
 	}
 	if opts.enableWebhooks {

@@ -16,8 +16,8 @@ import (
 
 // setupControllers registers the field indexes and every reconciler of package controllers,
 // whose files also hold their RBAC markers.
-func setupControllers(ctx context.Context, mgr ctrl.Manager) error {
-	if err := controllers.SetupAll(ctx, mgr, clock.RealClock{}); err != nil {
+func setupControllers(ctx context.Context, mgr ctrl.Manager, opts controllers.Options) error {
+	if err := controllers.SetupAll(ctx, mgr, clock.RealClock{}, opts); err != nil {
 		return fmt.Errorf("setting up the controllers: %w", err)
 	}
 	return nil

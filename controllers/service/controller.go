@@ -74,7 +74,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 	}
 	original := svc.DeepCopy()
 	var after []func()
-	defer func() { r.finish(ctx, svc, original, after, &result, &err) }()
+	observed := true // false while the generation could not be acted on yet
+	defer func() { r.finish(ctx, svc, original, after, observed, &result, &err) }()
 
 	if !svc.DeletionTimestamp.IsZero() {
 		done, err := r.drain(ctx, svc)
@@ -99,6 +100,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 	}
 	spec, err := r.reconcileSpec(ctx, svc, pods)
 	if err != nil || spec.waiting {
+		observed = false
 		return ctrl.Result{}, err
 	}
 	if replan := r.observe(svc, spec, pods, &after); replan {
@@ -262,14 +264,15 @@ func stalledReason(conds []metav1.Condition) string {
 	return ""
 }
 
-// finish writes the status on the way out. Events and metrics follow a status that was
+// finish writes the status on the way out; observedGeneration moves only when the reconcile
+// acted on the generation. Events and metrics follow a status that was
 // written, so a retried reconcile does not repeat them. A status the API server rejects is a
 // bug in what was computed: it is reported as Stalled, once, instead of retried forever.
-func (r *Reconciler) finish(ctx context.Context, svc, original *ecsv1.Service, after []func(), result *ctrl.Result, err *error) {
+func (r *Reconciler) finish(ctx context.Context, svc, original *ecsv1.Service, after []func(), observed bool, result *ctrl.Result, err *error) {
 	if shared.ConflictIsRequeue(result, err) {
 		return
 	}
-	if *err == nil {
+	if *err == nil && observed {
 		svc.Status.ObservedGeneration = svc.Generation
 	}
 	conflict, werr := shared.PatchStatus(ctx, r.Client, svc, original)

@@ -27,12 +27,15 @@ var SpecOrMetadataChanged = predicate.Funcs{
 	},
 }
 
-// ChildChanged lets through creates, deletes, and updates of a child object that change
-// anything but its status (most kinds ecs-operator writes — Roles, NetworkPolicies, quotas —
-// do not count generations), so that a hand edit is seen and reverted while the child's own
-// controller writing its status wakes nothing. Extra lets a kind add status changes it reads.
+// ChildChanged lets through deletes, and updates of a child object that change anything but
+// its status (most kinds ecs-operator writes — Roles, NetworkPolicies, quotas — do not count
+// generations), so that a hand edit is seen and reverted while the child's own controller
+// writing its status wakes nothing. Extra lets a kind add status changes it reads. Creates do
+// not pass: the owner made the child itself, and after a restart the owners' own creates
+// reconcile them all anyway.
 func ChildChanged(extra func(old, new client.Object) bool) predicate.Funcs {
 	return predicate.Funcs{
+		CreateFunc: func(event.CreateEvent) bool { return false },
 		UpdateFunc: func(e event.UpdateEvent) bool {
 			if e.ObjectOld.GetResourceVersion() == e.ObjectNew.GetResourceVersion() {
 				return false // a resync

@@ -33,6 +33,8 @@ type env struct {
 	operatorHTTP  *http.Client
 	gc            *gcTrace
 	operatorLog   *os.File
+	// pprofAddr is where the operator serves net/http/pprof.
+	pprofAddr string
 }
 
 // startEnv builds the operator, starts the local cluster with enough FARGATE-like nodes for
@@ -95,14 +97,18 @@ func startEnv(ctx context.Context, o *options, root string) (_ *env, err error) 
 	if o.verbose {
 		opOut = io.MultiWriter(e.operatorLog, e.gc, os.Stderr)
 	}
+	if e.pprofAddr, err = loopbackAddr(); err != nil {
+		return nil, err
+	}
 	e.operatorOpts = localcluster.OperatorOptions{
 		Binary: manager, Kubeconfig: kubeconfig,
 		WebhookDir: filepath.Join(root, "config", "webhook"),
 		CertDir:    filepath.Join(o.dir, "certs"),
 		// gctrace makes the runtime print the live heap after every collection: the only exact
 		// "heap after GC" of a process that serves no pprof.
-		Env: []string{"GODEBUG=gctrace=1"},
-		Out: opOut,
+		Env:  []string{"GODEBUG=gctrace=1"},
+		Args: []string{"--pprof-bind-address=" + e.pprofAddr},
+		Out:  opOut,
 	}
 	if err := e.startOperator(ctx); err != nil {
 		return nil, err

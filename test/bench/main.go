@@ -33,6 +33,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -125,6 +126,7 @@ func runPhases(ctx context.Context, e *env, r *results) error {
 	if r.Floor, err = runFloor(ctx, e, template); err != nil {
 		return err
 	}
+	e.profileCPU(ctx, 60*time.Second, "convergence-cpu.pprof")
 	if r.Operator, err = runOperator(ctx, e); err != nil {
 		return err
 	}
@@ -137,6 +139,9 @@ func runPhases(ctx context.Context, e *env, r *results) error {
 	atN, err := e.sampleMemory(ctx, fmt.Sprintf("%d Services converged", o.services))
 	if err != nil {
 		return err
+	}
+	if err := e.saveProfile(ctx, "/debug/pprof/heap", "converged-heap.pprof"); err != nil {
+		logf("no heap profile: %v", err)
 	}
 	r.Memory.Samples = append(r.Memory.Samples, atN)
 	r.computeMemory(idle, atN, o.services)
