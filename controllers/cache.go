@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"maps"
+
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -12,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
 // CacheOptions keep only ecs-operator's own objects of the built-in kinds it writes in the
@@ -37,8 +40,8 @@ func CacheOptions() cache.Options {
 		&rbacv1.Role{}:                           managed,
 		&rbacv1.RoleBinding{}:                    managed,
 		&appsv1.ControllerRevision{}:             managed,
-		&appsv1.Deployment{}:                     managed,
-		&appsv1.DaemonSet{}:                      managed,
+		&appsv1.Deployment{}:                     {Label: selector, Transform: trimWorkload},
+		&appsv1.DaemonSet{}:                      {Label: selector, Transform: trimWorkload},
 		&policyv1.PodDisruptionBudget{}:          managed,
 		&autoscalingv2.HorizontalPodAutoscaler{}: managed,
 	}}
@@ -80,4 +83,33 @@ func trimPod(obj any) (any, error) {
 		StartTime:             pod.Status.StartTime,
 	}
 	return pod, nil
+}
+
+// trimWorkload drops the task template's Pod spec from a cached Deployment or DaemonSet — most
+// of the object, and read only when a rollout ECS would refuse keeps the running template,
+// which is then read past the cache — after recording the digest of its content, so that the
+// Applier still sees a hand edit of any of it.
+func trimWorkload(obj any) (any, error) {
+	o, ok := obj.(client.Object)
+	if !ok {
+		return obj, nil
+	}
+	o.SetManagedFields(nil)
+	digest, err := shared.ContentDigest(o)
+	if err != nil {
+		return nil, err
+	}
+	annotations := maps.Clone(o.GetAnnotations())
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[shared.AnnotationCachedContent] = digest
+	o.SetAnnotations(annotations)
+	switch w := o.(type) {
+	case *appsv1.Deployment:
+		w.Spec.Template.Spec = corev1.PodSpec{}
+	case *appsv1.DaemonSet:
+		w.Spec.Template.Spec = corev1.PodSpec{}
+	}
+	return o, nil
 }

@@ -89,9 +89,9 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 	fs.IntVar(&opts.webhookPort, "webhook-port", webhook.DefaultPort, "Port the webhook server listens on.")
 	fs.StringVar(&opts.webhookHost, "webhook-host", "",
 		`Address the webhook server binds to, for example "127.0.0.1"; empty means every interface.`)
-	fs.IntVar(&opts.maxConcurrentReconciles, "max-concurrent-reconciles", 4,
+	fs.IntVar(&opts.maxConcurrentReconciles, "max-concurrent-reconciles", 16,
 		"How many objects of one kind each controller reconciles at once (never the same object twice); "+
-			"each reconcile mostly waits on the API server, so one worker leaves thousands of Services queued.")
+			"a reconcile that writes mostly waits on the API server, so few workers leave thousands of Services queued.")
 	fs.DurationVar(&opts.clusterCountInterval, "cluster-count-interval", controllers.DefaultCountInterval,
 		"How often at most each Cluster's activeServicesCount, runningTasksCount and pendingTasksCount are written.")
 	fs.StringVar(&opts.pprofAddr, "pprof-bind-address", "",

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseOptions_FlagsUsersExpect(t *testing.T) {
@@ -16,7 +17,7 @@ func TestParseOptions_FlagsUsersExpect(t *testing.T) {
 	}{
 		{name: "defaults serve metrics on :8080 and probes on :8081 with webhooks on",
 			check: func(o *options) bool {
-				return o.metricsAddr == ":8080" && o.probeAddr == ":8081" && !o.leaderElect && o.enableWebhooks && o.webhookPort == 9443 && o.maxConcurrentReconciles == 4
+				return o.metricsAddr == ":8080" && o.probeAddr == ":8081" && !o.leaderElect && o.enableWebhooks && o.webhookPort == 9443 && o.maxConcurrentReconciles == 16
 			}},
 		{name: "the controller-runtime flags are honoured",
 			args: []string{"--metrics-bind-address=0", "--health-probe-bind-address=:9000", "--leader-elect", "--metrics-secure", "--zap-log-level=debug"},
@@ -37,6 +38,11 @@ func TestParseOptions_FlagsUsersExpect(t *testing.T) {
 		{name: "ENABLE_WEBHOOKS that is no boolean is an error", env: "maybe", wantErr: `ENABLE_WEBHOOKS="maybe" is not a boolean`},
 		{name: "a webhook port out of range is an error", args: []string{"--webhook-port=70000"}, wantErr: "--webhook-port 70000 is not a TCP port"},
 		{name: "no workers is an error", args: []string{"--max-concurrent-reconciles=0"}, wantErr: "--max-concurrent-reconciles 0 must be at least 1"},
+		{name: "Cluster counts are written every 5 s unless told otherwise", args: []string{"--cluster-count-interval=30s", "--pprof-bind-address=127.0.0.1:6060"},
+			check: func(o *options) bool {
+				return o.clusterCountInterval == 30*time.Second && o.pprofAddr == "127.0.0.1:6060"
+			}},
+		{name: "a Cluster count interval below 100ms is an error", args: []string{"--cluster-count-interval=1ms"}, wantErr: "--cluster-count-interval 1ms must be at least 100ms"},
 		{name: "stray arguments are an error", args: []string{"extra"}, wantErr: "unexpected arguments"},
 	}
 	for _, tc := range tests {

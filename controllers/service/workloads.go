@@ -146,7 +146,11 @@ func (r *Reconciler) applyDeployments(ctx context.Context, svc *ecsv1.Service, p
 		if blocked != nil {
 			// ECS refuses to deploy: keep the running template and only scale.
 			if cur != nil && current.Annotations[annotationTemplateHash] != hash {
-				w.Template, hash = current.Spec.Template, current.Annotations[annotationTemplateHash]
+				running, err := r.runningTemplate(ctx, current)
+				if err != nil {
+					return err
+				}
+				w.Template, hash = running, current.Annotations[annotationTemplateHash]
 				res.problems = append(res.problems, fmt.Sprintf("(service %s) %s", svc.Name, blocked.Error()))
 			}
 			rollout = translate.RollingUpdate{MaxSurge: 1}
@@ -213,7 +217,11 @@ func (r *Reconciler) applyDaemonSet(ctx context.Context, svc *ecsv1.Service, tem
 		return err
 	}
 	if maximum <= 100 && minimumHealthy >= 100 && cur != nil && current.Annotations[annotationTemplateHash] != hash {
-		ds.Spec.Template = current.Spec.Template
+		running, err := r.runningTemplate(ctx, current)
+		if err != nil {
+			return err
+		}
+		ds.Spec.Template = running
 		hash = current.Annotations[annotationTemplateHash]
 		res.problems = append(res.problems, fmt.Sprintf("(service %s) %s", svc.Name, translate.ErrDeploymentBlocked.Error()))
 	}
@@ -268,4 +276,23 @@ func (r *Reconciler) translateInput(svc *ecsv1.Service, plan *deploymentPlan, pr
 		HealthCheckGracePeriodSeconds: svc.Spec.HealthCheckGracePeriodSeconds,
 		PodSecurity:                   shared.PodSecurity(plan.cluster),
 	}
+}
+
+// runningTemplate reads the task template a Deployment or DaemonSet runs now past the cache,
+// which keeps only the template's metadata.
+func (r *Reconciler) runningTemplate(ctx context.Context, current client.Object) (corev1.PodTemplateSpec, error) {
+	live, ok := current.DeepCopyObject().(client.Object)
+	if !ok {
+		return corev1.PodTemplateSpec{}, fmt.Errorf("%T is not a client.Object", current)
+	}
+	if err := r.Applier.Reader.Get(ctx, client.ObjectKeyFromObject(current), live); err != nil {
+		return corev1.PodTemplateSpec{}, fmt.Errorf("reading the running template of %s: %w", current.GetName(), err)
+	}
+	switch w := live.(type) {
+	case *appsv1.Deployment:
+		return w.Spec.Template, nil
+	case *appsv1.DaemonSet:
+		return w.Spec.Template, nil
+	}
+	return corev1.PodTemplateSpec{}, fmt.Errorf("%T runs no task template", live)
 }

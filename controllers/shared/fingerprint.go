@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // fingerprint sums up what of a live object ecs-operator's apply decides: everything but its
@@ -13,19 +14,53 @@ import (
 // Labels and annotations others add are theirs and not drift; status is written by the
 // object's own controller and not drift either.
 func fingerprint(live map[string]any, desired *unstructured.Unstructured) (string, error) {
-	sum := map[string]any{}
-	for k, v := range live {
+	md, _ := live["metadata"].(map[string]any)
+	content, err := contentOf(live)
+	if err != nil {
+		return "", err
+	}
+	sum := map[string]any{"content": content}
+	sum["ownerReferences"] = withoutNulls(md["ownerReferences"])
+	sum["labels"] = pick(md["labels"], desired.GetLabels())
+	annotations := desired.GetAnnotations()
+	sum["annotations"] = pick(md["annotations"], annotations)
+	return ContentHash(sum)
+}
+
+// AnnotationCachedContent carries, on the cache's trimmed copy of a large object, the digest of
+// the content the cache dropped (TrimContent); the API server never sees it.
+const AnnotationCachedContent = "ecs.operator.dev/cached-content"
+
+// contentOf is the digest of everything an object holds but its metadata and status: read from
+// AnnotationCachedContent when the cache trimmed the object, else computed.
+func contentOf(obj map[string]any) (string, error) {
+	if md, ok := obj["metadata"].(map[string]any); ok {
+		if a, ok := md["annotations"].(map[string]any); ok {
+			if d, ok := a[AnnotationCachedContent].(string); ok {
+				return d, nil
+			}
+		}
+	}
+	content := map[string]any{}
+	for k, v := range obj {
 		switch k {
 		case "apiVersion", "kind", "metadata", "status":
 			continue
 		}
-		sum[k] = withoutNulls(v)
+		content[k] = withoutNulls(v)
 	}
-	md, _ := live["metadata"].(map[string]any)
-	sum["ownerReferences"] = withoutNulls(md["ownerReferences"])
-	sum["labels"] = pick(md["labels"], desired.GetLabels())
-	sum["annotations"] = pick(md["annotations"], desired.GetAnnotations())
-	return ContentHash(sum)
+	return ContentHash(content)
+}
+
+// ContentDigest is the digest of a typed object's content, as the Applier compares it, for a
+// cache transform to record before it drops the content (see AnnotationCachedContent).
+func ContentDigest(obj any) (string, error) {
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return "", err
+	}
+	delete(u, "metadata")
+	return contentOf(u)
 }
 
 // pick keeps of a live label or annotation map the keys wanted has; a missing key is kept as

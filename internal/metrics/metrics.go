@@ -20,7 +20,7 @@ var (
 	}, []string{"namespace", "service"})
 	serviceRollout = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "ecs_service_primary_rollout_state",
-		Help: "1 for the rollout state (IN_PROGRESS, COMPLETED, FAILED) of an ECS Service's PRIMARY deployment, 0 for the others.",
+		Help: "1 for the rollout state (IN_PROGRESS, COMPLETED, FAILED) of an ECS Service's PRIMARY deployment; the other states have no series.",
 	}, []string{"namespace", "service", "state"})
 	circuitBreakerTrips = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ecs_service_circuit_breaker_trips_total", Help: "Deployments the circuit breaker failed.",
@@ -53,13 +53,14 @@ func RecordService(namespace, name string, desired, running, pending int32, roll
 	serviceDesired.WithLabelValues(namespace, name).Set(float64(desired))
 	serviceRunning.WithLabelValues(namespace, name).Set(float64(running))
 	servicePending.WithLabelValues(namespace, name).Set(float64(pending))
+	// One series per Service, not one per state: with thousands of Services the zeros would be
+	// most of the operator's memory for metrics.
 	for _, s := range RolloutStates {
-		v := 0.0
-		if s == rolloutState {
-			v = 1
+		if s != rolloutState {
+			serviceRollout.DeleteLabelValues(namespace, name, s)
 		}
-		serviceRollout.WithLabelValues(namespace, name, s).Set(v)
 	}
+	serviceRollout.WithLabelValues(namespace, name, rolloutState).Set(1)
 }
 
 // CircuitBreakerTripped counts a deployment the circuit breaker failed.
