@@ -2,6 +2,7 @@ package shared
 
 import (
 	"reflect"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -61,8 +62,9 @@ var DeleteOnly = predicate.Funcs{
 	GenericFunc: func(event.GenericEvent) bool { return false },
 }
 
-// equalBesidesStatus compares two objects of one type but for their status and the metadata
-// the API server changes on every write.
+// equalBesidesStatus compares two objects of one type but for their status, the metadata the
+// API server changes on every write, and annotations others keep (kube-controller-manager's
+// deployment.kubernetes.io/revision): only ecs-operator's own annotations are its business.
 func equalBesidesStatus(a, b client.Object) bool {
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	if va.Kind() != reflect.Pointer || va.Type() != vb.Type() {
@@ -73,7 +75,7 @@ func equalBesidesStatus(a, b client.Object) bool {
 		return false
 	}
 	if !equality.Semantic.DeepEqual(a.GetLabels(), b.GetLabels()) ||
-		!equality.Semantic.DeepEqual(a.GetAnnotations(), b.GetAnnotations()) ||
+		!equality.Semantic.DeepEqual(ownAnnotations(a), ownAnnotations(b)) ||
 		!equality.Semantic.DeepEqual(a.GetOwnerReferences(), b.GetOwnerReferences()) ||
 		!a.GetDeletionTimestamp().Equal(b.GetDeletionTimestamp()) {
 		return false
@@ -89,3 +91,17 @@ func equalBesidesStatus(a, b client.Object) bool {
 	}
 	return true
 }
+
+// ownAnnotations are an object's annotations under ecs-operator's prefix.
+func ownAnnotations(o client.Object) map[string]string {
+	out := map[string]string{}
+	for k, v := range o.GetAnnotations() {
+		if strings.HasPrefix(k, annotationPrefix) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// annotationPrefix is the prefix of every annotation ecs-operator writes.
+const annotationPrefix = "ecs.operator.dev/"
