@@ -102,18 +102,11 @@ func desiredDeployment(svc *ecsv1.Service, w serviceWorkload, rollout translate.
 	}
 }
 
-// desiredDaemonSet runs one task of a DAEMON service on every node its placement allows.
-// ECS's percentages apply per node set, so they become percentages here too.
-func desiredDaemonSet(svc *ecsv1.Service, template corev1.PodTemplateSpec, maximumPercent, minimumHealthyPercent int32) *appsv1.DaemonSet {
+// desiredDaemonSet runs one task of a DAEMON service on every node its placement allows, with
+// ECS's daemon rollout bounds: no surge, and minimumHealthyPercent of the nodes rounded up.
+func desiredDaemonSet(svc *ecsv1.Service, template corev1.PodTemplateSpec, update translate.DaemonUpdate) *appsv1.DaemonSet {
 	selector := serviceSelector(svc)
 	template = serviceTemplate(svc, template, selector)
-	surge := max(maximumPercent-100, 0)
-	unavailable := max(100-minimumHealthyPercent, 0)
-	if surge == 0 && unavailable == 0 {
-		// A DaemonSet cannot have both at zero; ECS would refuse to deploy, and the reconciler
-		// holds the running revision and reports that, so this only keeps the object valid.
-		unavailable = 1
-	}
 	return &appsv1.DaemonSet{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "DaemonSet"},
 		ObjectMeta: childMeta(svc, svc.Name),
@@ -123,8 +116,8 @@ func desiredDaemonSet(svc *ecsv1.Service, template corev1.PodTemplateSpec, maxim
 			UpdateStrategy: appsv1.DaemonSetUpdateStrategy{
 				Type: appsv1.RollingUpdateDaemonSetStrategyType,
 				RollingUpdate: &appsv1.RollingUpdateDaemonSet{
-					MaxSurge:       ptr.To(intstr.FromString(strconv.Itoa(int(surge)) + "%")),
-					MaxUnavailable: ptr.To(intstr.FromString(strconv.Itoa(int(unavailable)) + "%")),
+					MaxSurge:       ptr.To(intstr.FromInt32(0)),
+					MaxUnavailable: ptr.To(update.MaxUnavailable),
 				},
 			},
 		},

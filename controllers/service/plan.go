@@ -130,6 +130,11 @@ func percentages(svc *ecsv1.Service) (maximum, minimumHealthy int32) {
 		maximum = ptr.Deref(dc.MaximumPercent, maximum)
 		minimumHealthy = ptr.Deref(dc.MinimumHealthyPercent, minimumHealthy)
 	}
+	if svc.Spec.SchedulingStrategy == ecsv1.SchedulingDaemon && maximum == 200 && minimumHealthy == 100 {
+		// The schema's defaults are REPLICA's; a DAEMON service gets ECS's 100/0, as the
+		// defaulting webhook writes them, so that nothing depends on the webhook running.
+		maximum, minimumHealthy = 100, 0
+	}
 	return maximum, minimumHealthy
 }
 

@@ -73,7 +73,7 @@ func (r *Reconciler) applyChildren(ctx context.Context, svc *ecsv1.Service, plan
 	}
 
 	if svc.Spec.SchedulingStrategy == ecsv1.SchedulingDaemon {
-		if err := r.applyDaemonSet(ctx, svc, templates[providers[0].name].Template, maximum, minimumHealthy, &res); err != nil {
+		if err := r.applyDaemonSet(ctx, svc, templates[providers[0].name].Template, minimumHealthy, &res); err != nil {
 			return res, err
 		}
 	} else if err := r.applyDeployments(ctx, svc, plan, providers, templates, maximum, minimumHealthy, &res); err != nil {
@@ -200,11 +200,10 @@ func deploymentCondition(d *appsv1.Deployment, t appsv1.DeploymentConditionType)
 // applyDaemonSet writes a DAEMON service's DaemonSet. The number of tasks is the DaemonSet's
 // count of nodes to run on, known once its controller has observed it.
 func (r *Reconciler) applyDaemonSet(ctx context.Context, svc *ecsv1.Service, template corev1.PodTemplateSpec,
-	maximum, minimumHealthy int32, res *appliedChildren) error {
-	ds := desiredDaemonSet(svc, template, maximum, minimumHealthy)
+	minimumHealthy int32, res *appliedChildren) error {
 	current := &appsv1.DaemonSet{}
 	var cur client.Object
-	switch err := r.Get(ctx, client.ObjectKeyFromObject(ds), current); {
+	switch err := r.Get(ctx, client.ObjectKey{Namespace: svc.Namespace, Name: svc.Name}, current); {
 	case err == nil:
 		cur = current
 		res.desired = current.Status.DesiredNumberScheduled
@@ -212,11 +211,17 @@ func (r *Reconciler) applyDaemonSet(ctx context.Context, svc *ecsv1.Service, tem
 	case !apierrors.IsNotFound(err):
 		return err
 	}
+	// The bounds use the node count the DaemonSet's controller last reported, even while it has
+	// not yet observed our latest change: switching to the percentage then would rewrite the
+	// DaemonSet back and forth.
+	counted := cur != nil && current.Status.ObservedGeneration > 0
+	update := translate.DaemonUpdateFor(res.desired, counted, minimumHealthy)
+	ds := desiredDaemonSet(svc, template, update)
 	hash, err := shared.ContentHash(ds.Spec.Template)
 	if err != nil {
 		return err
 	}
-	if maximum <= 100 && minimumHealthy >= 100 && cur != nil && current.Annotations[annotationTemplateHash] != hash {
+	if update.Blocked && cur != nil && current.Annotations[annotationTemplateHash] != hash {
 		running, err := r.runningTemplate(ctx, current)
 		if err != nil {
 			return err

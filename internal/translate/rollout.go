@@ -1,6 +1,11 @@
 package translate
 
-import "errors"
+import (
+	"errors"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
 
 // RollingUpdate is a Deployment's rolling update in absolute numbers of tasks.
 type RollingUpdate struct {
@@ -55,3 +60,33 @@ func CircuitBreakerThreshold(desired int32) int32 {
 
 // ceilDiv is a/b rounded up, for a >= 0 and b > 0.
 func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+// DaemonUpdate is a DAEMON service's DaemonSet rolling update. ECS starts no extra daemon task
+// on a node (maximumPercent is not used for daemons), so there is never a surge; it keeps
+// ceil(nodes × minimumHealthyPercent / 100) daemon tasks running, so maxUnavailable is the rest,
+// in tasks. Kubernetes would round a percentage the other way (its maxUnavailable rounds up).
+type DaemonUpdate struct {
+	MaxUnavailable intstr.IntOrString
+	// Blocked is ECS's ErrDeploymentBlocked: no daemon task may stop, so none can be replaced.
+	Blocked bool
+}
+
+// DaemonUpdateFor is the update of a DaemonSet that runs on nodes nodes; nodesKnown is false
+// before the DaemonSet's controller has counted them, when the percentage stands in (nothing
+// is replaced before the first count anyway).
+func DaemonUpdateFor(nodes int32, nodesKnown bool, minimumHealthyPercent int32) DaemonUpdate {
+	minimumHealthyPercent = min(max(minimumHealthyPercent, 0), 100)
+	if !nodesKnown {
+		if minimumHealthyPercent >= 100 {
+			return DaemonUpdate{MaxUnavailable: intstr.FromInt32(1), Blocked: true}
+		}
+		return DaemonUpdate{MaxUnavailable: intstr.FromString(strconv.Itoa(int(100-minimumHealthyPercent)) + "%")}
+	}
+	unavailable := nodes - MinAvailable(nodes, minimumHealthyPercent)
+	if unavailable > 0 {
+		return DaemonUpdate{MaxUnavailable: intstr.FromInt32(unavailable)}
+	}
+	// A DaemonSet needs maxUnavailable above 0 without a surge: the controller holds the
+	// running revision while blocked, so this only keeps the object valid.
+	return DaemonUpdate{MaxUnavailable: intstr.FromInt32(1), Blocked: nodes > 0}
+}

@@ -80,3 +80,27 @@ func TestCircuitBreakerThreshold_clamped(t *testing.T) {
 		}
 	}
 }
+
+func TestDaemonUpdateFor_roundsTheWayECSDoesAndNeverSurges(t *testing.T) {
+	for _, tc := range []struct {
+		nodes, minimumHealthy int32
+		known                 bool
+		want                  string
+		blocked               bool
+	}{
+		{nodes: 3, minimumHealthy: 0, known: true, want: "3"},
+		{nodes: 3, minimumHealthy: 50, known: true, want: "1"},  // ceil(1.5) = 2 stay
+		{nodes: 10, minimumHealthy: 75, known: true, want: "2"}, // ceil(7.5) = 8 stay; a percentage would let 3 go
+		{nodes: 3, minimumHealthy: 90, known: true, want: "1", blocked: true},
+		{nodes: 3, minimumHealthy: 100, known: true, want: "1", blocked: true},
+		{nodes: 0, minimumHealthy: 100, known: true, want: "1"},
+		{nodes: 0, minimumHealthy: 50, known: false, want: "50%"},
+		{nodes: 0, minimumHealthy: 100, known: false, want: "1", blocked: true},
+	} {
+		got := DaemonUpdateFor(tc.nodes, tc.known, tc.minimumHealthy)
+		if got.MaxUnavailable.String() != tc.want || got.Blocked != tc.blocked {
+			t.Errorf("%d nodes (known %v) at %d%%: maxUnavailable %s blocked %v, want %s %v",
+				tc.nodes, tc.known, tc.minimumHealthy, got.MaxUnavailable.String(), got.Blocked, tc.want, tc.blocked)
+		}
+	}
+}

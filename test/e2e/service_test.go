@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+
 	. "github.com/onsi/gomega"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -184,6 +186,15 @@ spec:
 	}
 	g.Expect(nodes).To(HaveLen(3))
 	g.Expect(nodes).NotTo(HaveKey(tenantA+"-4"), "the Graviton node does not match X86_64")
+	// ECS's daemon bounds, with or without the defaulting webhook: no surge, and of 3 nodes at
+	// minimumHealthyPercent 0 all 3 may be replaced at once (in tasks, not a rounded percentage).
+	g.Eventually(func(g Gomega) {
+		ds := &appsv1.DaemonSet{}
+		g.Expect(admin.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "agent"}, ds)).To(Succeed())
+		ru := ds.Spec.UpdateStrategy.RollingUpdate
+		g.Expect(ru.MaxSurge.String()).To(Equal("0"))
+		g.Expect(ru.MaxUnavailable.String()).To(Equal("3"))
+	}, converge, poll).Should(Succeed())
 }
 
 func TestService_DistinctInstanceSpreadsTasksOverNodes(t *testing.T) {
