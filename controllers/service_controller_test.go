@@ -547,6 +547,50 @@ func TestService_MemberOfRegexSelectsAPlacementLabelAndNodeChurnNeverRollsTheSer
 	})
 }
 
+// ECS bounds a rollout over the whole Service: 3 tasks split 2 + 1 at 150/50 may replace one
+// task (4 running at most, 2 healthy at least) though neither share alone could.
+func TestService_RolloutBoundsHoldForTheWholeServiceAcrossProviders(t *testing.T) {
+	ns := newNamespace(t)
+	cluster := &ecsv1.Cluster{}
+	cluster.Name = "bounds-" + ns
+	cluster.Spec.Tenant = "tenant-a"
+	cluster.Spec.Namespace = ns
+	cluster.Spec.CapacityProviders = []ecsv1.CapacityProvider{
+		{Name: "on-demand", Type: ecsv1.CapacityProviderEC2, NodeSelector: map[string]string{"capacity": "on-demand"}},
+		{Name: "spot", Type: ecsv1.CapacityProviderEC2, NodeSelector: map[string]string{"capacity": "spot"}},
+	}
+	mustCreate(t, cluster)
+	td := newTaskDefinition(ns, "web", "nginx:1")
+	mustCreate(t, td)
+	svc := newService(ns, "web", "web", 3)
+	svc.Spec.CapacityProviderStrategy = ecsv1.CapacityProviderStrategy{
+		{CapacityProvider: "on-demand", Weight: ptr.To[int32](2)},
+		{CapacityProvider: "spot", Weight: ptr.To[int32](1)},
+	}
+	svc.Spec.DeploymentConfiguration = &ecsv1.DeploymentConfiguration{MaximumPercent: ptr.To[int32](150), MinimumHealthyPercent: ptr.To[int32](50)}
+	mustCreate(t, svc)
+	for _, name := range []string{"web-on-demand", "web-spot"} {
+		deploymentOf(t, &ecsv1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}, runsRevision("web:1"))
+	}
+	updateImage(t, td, "nginx:2")
+	var surge, unavailable int
+	for _, name := range []string{"web-on-demand", "web-spot"} {
+		d := deploymentOf(t, &ecsv1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}, runsRevision("web:2"))
+		ru := d.Spec.Strategy.RollingUpdate
+		surge += ru.MaxSurge.IntValue()
+		unavailable += ru.MaxUnavailable.IntValue()
+	}
+	if surge > 1 || unavailable > 1 {
+		t.Fatalf("the shares together may surge %d and take %d down; the Service allows 1 and 1", surge, unavailable)
+	}
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if reason := stalledReasonOf(st.Conditions); reason != "" {
+			return fmt.Errorf("stalled (%s): the split Service was held back", reason)
+		}
+		return nil
+	})
+}
+
 func TestService_CapacityProviderStrategySplitsTasksByBaseAndWeight(t *testing.T) {
 	ns := newNamespace(t)
 	cluster := &ecsv1.Cluster{}

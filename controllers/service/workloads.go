@@ -125,9 +125,18 @@ func (r *Reconciler) applyDeployments(ctx context.Context, svc *ecsv1.Service, p
 	res.desired = ptr.Deref(svc.Spec.DesiredCount, 0)
 	res.desiredKnown = true
 	keep := map[string]bool{}
-	for _, share := range providers {
-		w := serviceWorkload{Name: share.name, CapacityProvider: share.label, Replicas: share.count(res.desired), Template: templates[share.name].Template}
-		rollout, blocked := translate.RollingUpdateFor(w.Replicas, maximum, minimumHealthy)
+	counts := make([]int32, len(providers))
+	for i, share := range providers {
+		counts[i] = share.count(res.desired)
+	}
+	// ECS bounds the whole Service: the shares' Deployments split its budget between them.
+	rollouts, blocked := translate.SplitRollingUpdate(counts, maximum, minimumHealthy)
+	for i, share := range providers {
+		w := serviceWorkload{Name: share.name, CapacityProvider: share.label, Replicas: counts[i], Template: templates[share.name].Template}
+		var rollout translate.RollingUpdate
+		if blocked == nil {
+			rollout = rollouts[i]
+		}
 		current := &appsv1.Deployment{}
 		var cur client.Object
 		switch err := r.Get(ctx, client.ObjectKey{Namespace: svc.Namespace, Name: w.Name}, current); {

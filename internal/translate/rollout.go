@@ -2,6 +2,7 @@ package translate
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -89,4 +90,64 @@ func DaemonUpdateFor(nodes int32, nodesKnown bool, minimumHealthyPercent int32) 
 	// A DaemonSet needs maxUnavailable above 0 without a surge: the controller holds the
 	// running revision while blocked, so this only keeps the object valid.
 	return DaemonUpdate{MaxUnavailable: intstr.FromInt32(1), Blocked: nodes > 0}
+}
+
+// SplitRollingUpdate spreads one Service's rollout bounds over its Deployments, one per
+// capacity provider share of shares tasks: ECS bounds the whole Service, so the shares' surges
+// add up to at most the Service's and their unavailable tasks likewise. A Service split 2 + 1
+// at 150/50 may thus replace a task (3 × 150% = 4, ceil(1.5) = 2 healthy) although neither share
+// alone could. ErrDeploymentBlocked when the whole Service cannot move. When the Service's
+// budget is smaller than the number of shares with tasks, the shares left without one get a
+// surge of 1 — the Service may briefly run a task or two above maximumPercent, never below
+// minimumHealthyPercent — because a Deployment cannot have both bounds at 0.
+func SplitRollingUpdate(shares []int32, maximumPercent, minimumHealthyPercent int32) ([]RollingUpdate, error) {
+	var total int32
+	for _, n := range shares {
+		total += max(n, 0)
+	}
+	whole, err := RollingUpdateFor(total, maximumPercent, minimumHealthyPercent)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RollingUpdate, len(shares))
+	// Larger shares first, so that the budget goes where most tasks are to be replaced.
+	order := make([]int, 0, len(shares))
+	for i, n := range shares {
+		if n > 0 {
+			order = append(order, i)
+		} else {
+			out[i] = RollingUpdate{MaxUnavailable: 1} // nothing to replace; valid only
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return int(shares[b] - shares[a]) })
+	if total <= 0 {
+		return out, nil
+	}
+	surge, unavailable := whole.MaxSurge, whole.MaxUnavailable
+	// Every share first gets one of the two, then the rest goes round by round.
+	for _, i := range order {
+		switch {
+		case unavailable > 0:
+			out[i].MaxUnavailable, unavailable = 1, unavailable-1
+		case surge > 0:
+			out[i].MaxSurge, surge = 1, surge-1
+		default:
+			out[i].MaxSurge = 1
+		}
+	}
+	for unavailable > 0 || surge > 0 {
+		gave := false
+		for _, i := range order {
+			if unavailable > 0 && out[i].MaxUnavailable < shares[i] {
+				out[i].MaxUnavailable, unavailable, gave = out[i].MaxUnavailable+1, unavailable-1, true
+			}
+			if surge > 0 {
+				out[i].MaxSurge, surge, gave = out[i].MaxSurge+1, surge-1, true
+			}
+		}
+		if !gave {
+			break // every share may already lose all its tasks
+		}
+	}
+	return out, nil
 }

@@ -104,3 +104,65 @@ func TestDaemonUpdateFor_roundsTheWayECSDoesAndNeverSurges(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitRollingUpdate_boundsTheWholeServiceNotEachShare(t *testing.T) {
+	// A share without tasks can take none down, whatever its bound says.
+	sum := func(rs []RollingUpdate, shares []int32) (surge, unavailable int32) {
+		for i, r := range rs {
+			if shares[i] > 0 {
+				surge, unavailable = surge+r.MaxSurge, unavailable+r.MaxUnavailable
+			}
+		}
+		return surge, unavailable
+	}
+	for _, tc := range []struct {
+		name                    string
+		shares                  []int32
+		maximum, minimumHealthy int32
+		blocked                 bool
+	}{
+		{"3 tasks over two providers at 150/50 can move", []int32{2, 1}, 150, 50, false},
+		{"the same at 100/100 cannot", []int32{2, 1}, 100, 100, true},
+		{"ECS defaults 200/100 over three providers", []int32{5, 3, 2}, 200, 100, false},
+		{"a share without tasks", []int32{4, 0}, 200, 50, false},
+		{"more shares than budget", []int32{1, 1, 1, 1}, 125, 100, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := SplitRollingUpdate(tc.shares, tc.maximum, tc.minimumHealthy)
+			if tc.blocked {
+				if err == nil {
+					t.Fatalf("not blocked: %+v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var total int32
+			for _, n := range tc.shares {
+				total += n
+			}
+			whole, _ := RollingUpdateFor(total, tc.maximum, tc.minimumHealthy)
+			surge, unavailable := sum(got, tc.shares)
+			if unavailable > whole.MaxUnavailable {
+				t.Fatalf("the shares may take %d tasks down, the Service only %d: %+v", unavailable, whole.MaxUnavailable, got)
+			}
+			shares := 0
+			for i, r := range got {
+				if r.MaxSurge == 0 && r.MaxUnavailable == 0 {
+					t.Fatalf("share %d can never move: %+v", i, got)
+				}
+				if r.MaxUnavailable > max(tc.shares[i], 1) {
+					t.Fatalf("share %d may lose more tasks than it has: %+v", i, got)
+				}
+				if tc.shares[i] > 0 {
+					shares++
+				}
+			}
+			// Over budget only by the surge of 1 a share gets when the budget runs out.
+			if extra := surge - whole.MaxSurge; extra > 0 && int(extra) > shares-int(whole.MaxSurge+whole.MaxUnavailable) {
+				t.Fatalf("surge %d over the Service's %d by more than the shares left without budget: %+v", surge, whole.MaxSurge, got)
+			}
+		})
+	}
+}
