@@ -198,6 +198,42 @@ func TestService_PinnedRevisionDoesNotFollowTheFamily(t *testing.T) {
 	})
 }
 
+// revisionPolicy Pinned keeps ECS's behaviour for a family: resolved when the spec changes,
+// not followed as new revisions are registered.
+func TestService_APinnedFamilyIsResolvedWhenTheSpecChanges(t *testing.T) {
+	ns := newNamespace(t)
+	td := newTaskDefinition(ns, "web", "nginx:1")
+	mustCreate(t, td)
+	svc := newService(ns, "web", "web", 1)
+	svc.Spec.RevisionPolicy = ecsv1.RevisionPolicyPinned
+	mustCreate(t, svc)
+	deploymentOf(t, svc, runsRevision("web:1"))
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if st.TaskDefinition != "web:1" || st.ObservedGeneration != svc.Generation {
+			return fmt.Errorf("status on %q at generation %d", st.TaskDefinition, st.ObservedGeneration)
+		}
+		return nil
+	})
+	updateImage(t, td, "nginx:2")
+	waitRevision(t, td, 2)
+	consistently(t, "the pinned family stays on web:1", time.Second, func() error {
+		d := &appsv1.Deployment{}
+		if err := k8s.Get(t.Context(), client.ObjectKeyFromObject(svc), d); err != nil {
+			return err
+		}
+		return runsRevision("web:1")(d)
+	})
+	// An UpdateService, here a new desiredCount, resolves the family again.
+	eventually(t, "updating the service", func() error {
+		if err := get(t, svc); err != nil {
+			return err
+		}
+		svc.Spec.DesiredCount = ptr.To[int32](2)
+		return k8s.Update(t.Context(), svc)
+	})
+	deploymentOf(t, svc, runsRevision("web:2"))
+}
+
 func TestService_MissingTaskDefinitionIsStalledNotRetried(t *testing.T) {
 	ns := newNamespace(t)
 	svc := newService(ns, "web", "nothere:3", 1)

@@ -114,7 +114,7 @@ func (r *TaskReconciler) startTask(ctx context.Context, task *ecsv1.Task, now me
 	reference := string(task.Spec.TaskDefinition)
 	if task.Status.TaskDefinition != "" {
 		// The revision is fixed when the task first resolves it, as RunTask does.
-		reference = pinnedReference(reference, task.Status.TaskDefinition)
+		reference = shared.PinnedReference(reference, task.Status.TaskDefinition)
 	}
 	resolved, err := shared.ResolveTaskDefinition(ctx, r, task.Namespace, reference)
 	var refErr *shared.ReferenceError
@@ -182,15 +182,6 @@ func (r *TaskReconciler) startTask(ctx context.Context, task *ecsv1.Task, now me
 	task.Status.PodName = pod.Name
 	shared.SetReconciling(&task.Status.Conditions, task.Generation, shared.ReasonProgressing, "provisioning the task")
 	return ctrl.Result{}, nil
-}
-
-// pinnedReference turns a family reference into the revision the task resolved first,
-// keeping a namespace prefix.
-func pinnedReference(reference, resolved string) string {
-	if i := strings.Index(reference, "/"); i >= 0 && !strings.HasPrefix(reference, "arn:") {
-		return reference[:i+1] + resolved
-	}
-	return resolved
 }
 
 // desiredTaskPod builds the Pod of a Task from its translated template.

@@ -287,6 +287,16 @@ type AutoScaling struct {
 	TargetTrackingPolicies []TargetTrackingPolicy `json:"targetTrackingPolicies"`
 }
 
+// RevisionPolicy is what a Service naming a task definition family runs.
+// +kubebuilder:validation:Enum=Latest;Pinned
+type RevisionPolicy string
+
+// Revision policies.
+const (
+	RevisionPolicyLatest RevisionPolicy = "Latest"
+	RevisionPolicyPinned RevisionPolicy = "Pinned"
+)
+
 // ServiceSpec is ECS's CreateService input without the cluster: the namespace is the cluster.
 // +kubebuilder:validation:XValidation:rule="!(has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON') || !has(self.desiredCount)",message="a DAEMON service runs one task per instance and takes no desiredCount",fieldPath=".desiredCount"
 // +kubebuilder:validation:XValidation:rule="!(has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON') || !has(self.autoScaling)",message="a DAEMON service cannot be auto scaled",fieldPath=".autoScaling"
@@ -296,9 +306,17 @@ type AutoScaling struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.autoScaling) || !has(self.desiredCount) || (self.desiredCount >= self.autoScaling.minCapacity && self.desiredCount <= self.autoScaling.maxCapacity)",message="desiredCount must be within autoScaling minCapacity and maxCapacity",fieldPath=".desiredCount"
 type ServiceSpec struct {
 	// taskDefinition is the task definition the Service runs: "family" (its latest revision,
-	// followed as new revisions appear) or "family:revision" (pinned).
+	// followed as new revisions appear unless revisionPolicy is Pinned) or "family:revision".
 	// +required
 	TaskDefinition TaskDefinitionReference `json:"taskDefinition"`
+
+	// revisionPolicy says what a Service naming a family runs. Latest (the default, for GitOps)
+	// rolls out every new revision of the family as it is registered. Pinned resolves the family
+	// to its latest revision when the Service's spec changes and keeps that revision until the
+	// spec changes again, as ECS resolves a family in CreateService and UpdateService.
+	// +optional
+	// +kubebuilder:default=Latest
+	RevisionPolicy RevisionPolicy `json:"revisionPolicy,omitempty"`
 
 	// desiredCount is the number of tasks to keep running. A DAEMON service takes none.
 	// +optional

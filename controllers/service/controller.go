@@ -33,6 +33,7 @@ import (
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/ecs"
 	"github.com/ecs-operator/ecs-operator/internal/metrics"
 )
 
@@ -133,7 +134,7 @@ func (s *specResult) stall(reason, msg string) {
 // reconcileSpec is the spec path: resolve, plan and apply.
 func (r *Reconciler) reconcileSpec(ctx context.Context, svc *ecsv1.Service, pods []corev1.Pod) (specResult, error) {
 	var res specResult
-	resolved, err := shared.ResolveTaskDefinition(ctx, r, svc.Namespace, string(svc.Spec.TaskDefinition))
+	resolved, err := shared.ResolveTaskDefinition(ctx, r, svc.Namespace, reference(svc))
 	var refErr *shared.ReferenceError
 	switch {
 	case errors.As(err, &refErr):
@@ -175,6 +176,21 @@ func (r *Reconciler) reconcileSpec(ctx context.Context, svc *ecsv1.Service, pods
 		res.retryAfter = conflictRetry(svc, r.Clock.Now())
 	}
 	return res, nil
+}
+
+// reference is what the Service's taskDefinition resolves from: with revisionPolicy Pinned, a
+// family stays on the revision it resolved to when the spec last changed (the PRIMARY's, which
+// after a rollback is the revision rolled back to, as in ECS); a new spec resolves it again.
+func reference(svc *ecsv1.Service) string {
+	ref := string(svc.Spec.TaskDefinition)
+	if svc.Spec.RevisionPolicy != ecsv1.RevisionPolicyPinned || svc.Status.TaskDefinition == "" ||
+		svc.Status.ObservedGeneration != svc.Generation {
+		return ref
+	}
+	if parsed, err := ecs.ParseReference(ref); err != nil || parsed.Revision != 0 {
+		return ref
+	}
+	return shared.PinnedReference(ref, svc.Status.TaskDefinition)
 }
 
 // conflictRetry backs off from 5 s to 5 min with the time the Service has been Stalled.

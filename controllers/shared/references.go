@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -128,4 +129,13 @@ func latestRevision(ctx context.Context, c client.Reader, td *ecsv1.TaskDefiniti
 		}
 	}
 	return latest, nil
+}
+
+// PinnedReference turns a family reference into a revision resolved before (a Task's first,
+// a Pinned Service's), keeping a namespace prefix.
+func PinnedReference(reference, resolved string) string {
+	if i := strings.Index(reference, "/"); i >= 0 && !strings.HasPrefix(reference, "arn:") {
+		return reference[:i+1] + resolved
+	}
+	return resolved
 }
