@@ -65,11 +65,15 @@ func TestDrain_EvictionsNeverTakeAServiceBelowItsMinimumHealthyPercent(t *testin
 			err := admin.SubResource("eviction").Create(t.Context(), &p, &policyv1.Eviction{
 				ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: p.Name},
 			})
-			if apierrors.IsTooManyRequests(err) {
+			switch {
+			case err == nil, apierrors.IsNotFound(err):
+			case apierrors.IsTooManyRequests(err), apierrors.IsConflict(err), apierrors.IsInternalError(err):
+				// The budget said no (429), or it was being updated by another eviction at that
+				// moment (the API server's conflict on the budget's status): not now, either way.
 				refused++
-				continue
+			default:
+				g.Expect(err).NotTo(HaveOccurred())
 			}
-			g.Expect(client.IgnoreNotFound(err)).To(Succeed())
 		}
 		g.Expect(left).To(BeZero())
 	}).WithTimeout(converge).WithPolling(200 * time.Millisecond).Should(Succeed())
