@@ -42,6 +42,16 @@ func TestDrain_EvictionsNeverTakeAServiceBelowItsMinimumHealthyPercent(t *testin
 	}
 	t.Logf("tasks per node %v; draining %s", perNode, drained)
 
+	// The budget the operator keeps: 3 of 4 available, so the disruption controller allows one
+	// disruption at a time. (Whether a second eviction is refused depends on how soon kwok makes
+	// the first one's replacement ready — milliseconds — so the test counts refusals but does
+	// not require one; what it requires is that the Service never drops below 3 ready tasks.)
+	g.Eventually(func(g Gomega) {
+		pdb := &policyv1.PodDisruptionBudget{}
+		g.Expect(admin.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "api"}, pdb)).To(Succeed())
+		g.Expect(pdb.Spec.MinAvailable.IntValue()).To(Equal(3))
+		g.Expect(pdb.Status.DisruptionsAllowed).To(Equal(int32(1)))
+	}, converge, poll).Should(Succeed())
 	w := watchRollout(t, ns, "api")
 	var node corev1.Node
 	g.Expect(admin.Get(t.Context(), client.ObjectKey{Name: drained}, &node)).To(Succeed())
@@ -85,9 +95,7 @@ func TestDrain_EvictionsNeverTakeAServiceBelowItsMinimumHealthyPercent(t *testin
 	_, minReady := w.Stop()
 	t.Logf("drain: %d evictions refused by the budget; at least %d of 4 tasks healthy throughout", refused, minReady)
 	g.Expect(minReady).To(BeNumerically(">=", 3), "minimumHealthyPercent 75 of 4")
-	if perNode[drained] >= 2 {
-		g.Expect(refused).To(BeNumerically(">", 0), "two tasks of a node cannot both go while only one may be disrupted")
-	}
+
 	for _, p := range tasksOf(t.Context(), g, ns, "api") {
 		g.Expect(p.Spec.NodeName).NotTo(Equal(drained))
 	}
