@@ -583,12 +583,12 @@ func TestService_MemberOfRegexSelectsAPlacementLabelAndNodeChurnNeverRollsTheSer
 	})
 }
 
-// ECS bounds a rollout over the whole Service: 3 tasks split 2 + 1 at 150/50 may replace one
-// task (4 running at most, 2 healthy at least) though neither share alone could.
-func TestService_RolloutBoundsHoldForTheWholeServiceAcrossProviders(t *testing.T) {
-	ns := newNamespace(t)
+// createTwoProviderCluster makes tenant-a's Cluster for ns with an on-demand and a spot EC2
+// capacity provider.
+func createTwoProviderCluster(t *testing.T, name, ns string) {
+	t.Helper()
 	cluster := &ecsv1.Cluster{}
-	cluster.Name = "bounds-" + ns
+	cluster.Name = name
 	cluster.Spec.Tenant = "tenant-a"
 	cluster.Spec.Namespace = ns
 	cluster.Spec.CapacityProviders = []ecsv1.CapacityProvider{
@@ -596,6 +596,13 @@ func TestService_RolloutBoundsHoldForTheWholeServiceAcrossProviders(t *testing.T
 		{Name: "spot", Type: ecsv1.CapacityProviderEC2, NodeSelector: map[string]string{"capacity": "spot"}},
 	}
 	mustCreate(t, cluster)
+}
+
+// ECS bounds a rollout over the whole Service: 3 tasks split 2 + 1 at 150/50 may replace one
+// task (4 running at most, 2 healthy at least) though neither share alone could.
+func TestService_RolloutBoundsHoldForTheWholeServiceAcrossProviders(t *testing.T) {
+	ns := newNamespace(t)
+	createTwoProviderCluster(t, "bounds-"+ns, ns)
 	td := newTaskDefinition(ns, "web", "nginx:1")
 	mustCreate(t, td)
 	svc := newService(ns, "web", "web", 3)
@@ -629,15 +636,7 @@ func TestService_RolloutBoundsHoldForTheWholeServiceAcrossProviders(t *testing.T
 
 func TestService_CapacityProviderStrategySplitsTasksByBaseAndWeight(t *testing.T) {
 	ns := newNamespace(t)
-	cluster := &ecsv1.Cluster{}
-	cluster.Name = "split-" + ns
-	cluster.Spec.Tenant = "tenant-a"
-	cluster.Spec.Namespace = ns
-	cluster.Spec.CapacityProviders = []ecsv1.CapacityProvider{
-		{Name: "on-demand", Type: ecsv1.CapacityProviderEC2, NodeSelector: map[string]string{"capacity": "on-demand"}},
-		{Name: "spot", Type: ecsv1.CapacityProviderEC2, NodeSelector: map[string]string{"capacity": "spot"}},
-	}
-	mustCreate(t, cluster)
+	createTwoProviderCluster(t, "split-"+ns, ns)
 	mustCreate(t, newTaskDefinition(ns, "web", "nginx"))
 	svc := newService(ns, "web", "web", 10)
 	svc.Spec.CapacityProviderStrategy = ecsv1.CapacityProviderStrategy{

@@ -28,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -223,7 +224,7 @@ func (r *Reconciler) observe(svc *ecsv1.Service, spec specResult, pods []corev1.
 	if spec.applied.desiredKnown {
 		obs.Desired, obs.DesiredKnown, obs.LaunchFailures = spec.applied.desired, true, spec.applied.launchFailures
 	} else if svc.Spec.SchedulingStrategy != ecsv1.SchedulingDaemon {
-		obs.Desired, obs.DesiredKnown = ptrDeref(svc.Spec.DesiredCount), true
+		obs.Desired, obs.DesiredKnown = ptr.Deref(svc.Spec.DesiredCount, 0), true
 	} else {
 		obs.Desired = svc.Status.DesiredCount
 	}
@@ -356,11 +357,4 @@ func (r *Reconciler) setUnsupported(svc *ecsv1.Service, notes []string, after *[
 		})
 	}
 	shared.SetCondition(&svc.Status.Conditions, svc.Generation, shared.ConditionUnsupported, metav1.ConditionTrue, "NotExpressible", msg)
-}
-
-func ptrDeref(p *int32) int32 {
-	if p == nil {
-		return 0
-	}
-	return *p
 }
