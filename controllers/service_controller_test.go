@@ -75,10 +75,15 @@ func runTasks(t *testing.T, d *appsv1.Deployment, prefix string, n int, ready bo
 			{Type: corev1.PodReady, Status: status},
 		}
 		for _, c := range pod.Spec.Containers {
-			pod.Status.ContainerStatuses = append(pod.Status.ContainerStatuses, corev1.ContainerStatus{
+			cs := corev1.ContainerStatus{
 				Name: c.Name, Image: c.Image, Ready: ready, RestartCount: restarts,
 				State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}},
-			})
+			}
+			if restarts > 0 {
+				// It exited at once and was restarted in place: the task failed.
+				cs.LastTerminationState.Terminated = &corev1.ContainerStateTerminated{ExitCode: 1, StartedAt: metav1.Now(), FinishedAt: metav1.Now()}
+			}
+			pod.Status.ContainerStatuses = append(pod.Status.ContainerStatuses, cs)
 		}
 		if err := k8s.Status().Update(t.Context(), pod); err != nil {
 			t.Fatalf("updating pod status: %v", err)
@@ -302,12 +307,12 @@ func TestService_CircuitBreakerFailsTheDeploymentAndRollsBack(t *testing.T) {
 
 	updateImage(t, td, "nginx:broken")
 	d = deploymentOf(t, svc, runsRevision("web:2"))
-	// The new revision's task crash-loops: 3 restarts reach the threshold clamp(ceil(2/2), 3, 200).
-	runTasks(t, d, "bad", 1, false, 3)
+	// The new revision's tasks exit at once: 3 failed tasks reach the threshold clamp(ceil(2/2), 3, 200).
+	runTasks(t, d, "bad", 3, false, 1)
 
 	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
 		if err := hasEvent(st, "deployment failed: tasks failed to start."); err != nil {
-			return err
+			return fmt.Errorf("%w (deployments %+v)", err, st.Deployments)
 		}
 		return hasEvent(st, "rolling back to deployment")
 	})
@@ -511,7 +516,7 @@ func TestService_RollsBackEvenWhenTheCompletedRevisionHasNoTasksLeft(t *testing.
 		}
 		return fmt.Errorf("the completed deployment is not kept as the rollback target: %+v", st.Deployments)
 	})
-	runTasks(t, d, "bad", 1, false, 3)
+	runTasks(t, d, "bad", 3, false, 1)
 	deploymentOf(t, svc, runsRevision("web:1"))
 }
 

@@ -18,6 +18,9 @@ type Options struct {
 	// ClusterCountInterval is how often at most a Cluster's counts are written; zero means
 	// the default.
 	ClusterCountInterval time.Duration
+	// TaskStartTimeout is how long a Service task may wait for a container that cannot start
+	// before it is stopped and replaced; zero means service.DefaultTaskStartTimeout.
+	TaskStartTimeout time.Duration
 }
 
 // SetupAll registers the field indexes, every reconciler and the Cluster counter with mgr.
@@ -37,7 +40,8 @@ func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock, opt
 		}},
 		{"Service", func() error {
 			return (&service.Reconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-				Recorder: mgr.GetEventRecorder("ecs-operator-service"), Clock: clk, Applier: applier}).SetupWithManager(mgr)
+				Recorder: mgr.GetEventRecorder("ecs-operator-service"), Clock: clk, Applier: applier,
+				TaskStartTimeout: opts.TaskStartTimeout}).SetupWithManager(mgr)
 		}},
 		{"Task", func() error {
 			return (&TaskReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),

@@ -19,16 +19,6 @@ type taskStop struct {
 	Reason string
 }
 
-// failedToStartReasons are container waiting reasons that mean the task cannot start.
-var failedToStartReasons = map[string]string{
-	"ErrImagePull":               "CannotPullContainerError",
-	"ImagePullBackOff":           "CannotPullContainerError",
-	"InvalidImageName":           "CannotPullContainerError",
-	"CreateContainerConfigError": "CannotCreateContainerError",
-	"CreateContainerError":       "CannotCreateContainerError",
-	"RunContainerError":          "CannotStartContainerError",
-}
-
 // stopDecision decides whether a running task must be stopped the ECS way: an essential
 // container exited (EssentialContainerExited), or a container cannot start (TaskFailedToStart).
 func stopDecision(pod *corev1.Pod) taskStop {
@@ -36,7 +26,7 @@ func stopDecision(pod *corev1.Pod) taskStop {
 	names := shared.ECSContainerNames(pod)
 	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
 		if w := cs.State.Waiting; w != nil {
-			if kind, ok := failedToStartReasons[w.Reason]; ok {
+			if kind, ok := shared.FailedToStartReasons[w.Reason]; ok {
 				return taskStop{Code: ecsv1.StopCodeTaskFailedToStart,
 					Reason: fmt.Sprintf("%s: %s: %s", kind, shared.ECSName(names, cs.Name), w.Message)}
 			}

@@ -22,6 +22,42 @@ type DeploymentCircuitBreaker struct {
 	// rollback rolls a failed deployment back to the last completed one.
 	// +required
 	Rollback bool `json:"rollback"`
+
+	// resetOnHealthyTask resets the failure count to 0 whenever one of the deployment's tasks
+	// becomes healthy, so only consecutive failures trip the breaker (default true, as in ECS).
+	// +optional
+	ResetOnHealthyTask *bool `json:"resetOnHealthyTask,omitempty"`
+
+	// thresholdConfiguration sets how many failures trip the breaker (default BOUNDED_PERCENT
+	// 50: half the desired count, at least 3 and at most 200).
+	// +optional
+	ThresholdConfiguration *ThresholdConfiguration `json:"thresholdConfiguration,omitempty"`
+}
+
+// ThresholdType is how a circuit breaker threshold's value is read.
+// +kubebuilder:validation:Enum=COUNT;BOUNDED_PERCENT;UNBOUNDED_PERCENT
+type ThresholdType string
+
+const (
+	// ThresholdCount uses the value as the number of failures.
+	ThresholdCount ThresholdType = "COUNT"
+	// ThresholdBoundedPercent takes value percent of the desired count, at least 3, at most 200.
+	ThresholdBoundedPercent ThresholdType = "BOUNDED_PERCENT"
+	// ThresholdUnboundedPercent takes value percent of the desired count (at least 1).
+	ThresholdUnboundedPercent ThresholdType = "UNBOUNDED_PERCENT"
+)
+
+// ThresholdConfiguration is the number of task failures a circuit breaker tolerates.
+type ThresholdConfiguration struct {
+	// type is COUNT, BOUNDED_PERCENT or UNBOUNDED_PERCENT.
+	// +required
+	Type ThresholdType `json:"type"`
+
+	// value is the failure count (COUNT) or the percentage of the desired count.
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100000
+	Value int32 `json:"value"`
 }
 
 // DeploymentAlarms are CloudWatch alarms that fail a deployment. They are recorded; Kubernetes
@@ -491,6 +527,10 @@ type Deployment struct {
 	// +optional
 	FailedTasks int32 `json:"failedTasks"`
 
+	// circuitBreaker is the deployment circuit breaker's state, when it is on.
+	// +optional
+	CircuitBreaker *ServiceDeploymentCircuitBreaker `json:"circuitBreaker,omitempty"`
+
 	// rolloutState is IN_PROGRESS, COMPLETED or FAILED.
 	// +optional
 	RolloutState RolloutState `json:"rolloutState,omitempty"`
@@ -507,6 +547,35 @@ type Deployment struct {
 	// updatedAt is when the deployment last changed.
 	// +optional
 	UpdatedAt *metav1.Time `json:"updatedAt,omitempty"`
+}
+
+// CircuitBreakerStatus is what the circuit breaker is doing with a deployment.
+// +kubebuilder:validation:Enum=TRIGGERED;MONITORING;MONITORING_COMPLETE;DISABLED
+type CircuitBreakerStatus string
+
+const (
+	CircuitBreakerTriggered          CircuitBreakerStatus = "TRIGGERED"
+	CircuitBreakerMonitoring         CircuitBreakerStatus = "MONITORING"
+	CircuitBreakerMonitoringComplete CircuitBreakerStatus = "MONITORING_COMPLETE"
+	CircuitBreakerDisabled           CircuitBreakerStatus = "DISABLED"
+)
+
+// ServiceDeploymentCircuitBreaker is a deployment's circuit breaker, as ECS's
+// DescribeServiceDeployments reports it.
+type ServiceDeploymentCircuitBreaker struct {
+	// failureCount is the failures counted towards the threshold: consecutive failures when
+	// resetOnHealthyTask is on.
+	// +optional
+	FailureCount int32 `json:"failureCount"`
+
+	// status is MONITORING while the deployment runs, TRIGGERED once it failed it and
+	// MONITORING_COMPLETE once the deployment completed.
+	// +optional
+	Status CircuitBreakerStatus `json:"status,omitempty"`
+
+	// threshold is the failure count that fails the deployment.
+	// +optional
+	Threshold int32 `json:"threshold"`
 }
 
 // ServiceEvent is a service event, as ECS writes them ("(service web) has reached a steady

@@ -28,6 +28,7 @@ import (
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/controllers"
+	"github.com/ecs-operator/ecs-operator/controllers/service"
 )
 
 // leaderElectionID names the Lease the replicas of the manager elect their leader with.
@@ -48,6 +49,8 @@ type options struct {
 	maxConcurrentReconciles int
 	// clusterCountInterval is how often at most a Cluster's counts are written.
 	clusterCountInterval time.Duration
+	// taskStartTimeout is how long a Service task may wait for a container that cannot start.
+	taskStartTimeout time.Duration
 	// pprofAddr serves net/http/pprof when set.
 	pprofAddr   string
 	enableHTTP2 bool
@@ -94,6 +97,10 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 			"a reconcile that writes mostly waits on the API server, so few workers leave thousands of Services queued.")
 	fs.DurationVar(&opts.clusterCountInterval, "cluster-count-interval", controllers.DefaultCountInterval,
 		"How often at most each Cluster's activeServicesCount, runningTasksCount and pendingTasksCount are written.")
+	fs.DurationVar(&opts.taskStartTimeout, "task-start-timeout", service.DefaultTaskStartTimeout,
+		"How long a Service task may wait for a container that cannot start (an image that cannot be pulled, "+
+			"a missing Secret) before it is stopped as ECS stops it (CannotPullContainerError) and replaced; "+
+			"each such task counts toward the deployment circuit breaker.")
 	fs.StringVar(&opts.pprofAddr, "pprof-bind-address", "",
 		`Address to serve net/http/pprof on, for example "127.0.0.1:6060"; empty (the default) serves nothing.`)
 	fs.BoolVar(&opts.enableHTTP2, "enable-http2", false,
@@ -112,6 +119,9 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 	}
 	if opts.clusterCountInterval < 100*time.Millisecond {
 		return nil, fmt.Errorf("--cluster-count-interval %s must be at least 100ms", opts.clusterCountInterval)
+	}
+	if opts.taskStartTimeout < time.Second {
+		return nil, fmt.Errorf("--task-start-timeout %s must be at least 1s", opts.taskStartTimeout)
 	}
 	if opts.webhookPort < 1 || opts.webhookPort > 65535 {
 		return nil, fmt.Errorf("--webhook-port %d is not a TCP port", opts.webhookPort)
@@ -187,7 +197,8 @@ func run(opts *options) error {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
 	ctx := ctrl.SetupSignalHandler()
-	if err := setupControllers(ctx, mgr, controllers.Options{ClusterCountInterval: opts.clusterCountInterval}); err != nil {
+	if err := setupControllers(ctx, mgr, controllers.Options{
+		ClusterCountInterval: opts.clusterCountInterval, TaskStartTimeout: opts.taskStartTimeout}); err != nil {
 		return err
 	}
 	if opts.enableWebhooks {

@@ -43,6 +43,11 @@ func TestParseOptions_FlagsUsersExpect(t *testing.T) {
 				return o.clusterCountInterval == 30*time.Second && o.pprofAddr == "127.0.0.1:6060"
 			}},
 		{name: "a Cluster count interval below 100ms is an error", args: []string{"--cluster-count-interval=1ms"}, wantErr: "--cluster-count-interval 1ms must be at least 100ms"},
+		{name: "a Service task waits 20 s for a container that cannot start unless told otherwise", args: nil,
+			check: func(o *options) bool { return o.taskStartTimeout == 20*time.Second }},
+		{name: "the task start timeout is a flag", args: []string{"--task-start-timeout=2m"},
+			check: func(o *options) bool { return o.taskStartTimeout == 2*time.Minute }},
+		{name: "a task start timeout under a second is an error", args: []string{"--task-start-timeout=10ms"}, wantErr: "--task-start-timeout 10ms must be at least 1s"},
 		{name: "stray arguments are an error", args: []string{"extra"}, wantErr: "unexpected arguments"},
 	}
 	for _, tc := range tests {

@@ -45,7 +45,7 @@ import (
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=services;serviceaccounts;persistentvolumeclaims,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;delete
 
 // Reconciler runs ECS Services.
 type Reconciler struct {
@@ -55,10 +55,14 @@ type Reconciler struct {
 	Clock    clock.PassiveClock
 	Applier  *shared.Applier
 
+	// TaskStartTimeout is how long a task may wait for a container that cannot start before
+	// it is stopped and replaced (DefaultTaskStartTimeout when zero).
+	TaskStartTimeout time.Duration
+
 	// seen remembers each Service's task Pods between reconciles, to report the tasks it
-	// started and stopped as ECS does.
+	// started and stopped as ECS does and to count each failed task once.
 	mu   sync.Mutex
-	seen map[types.NamespacedName]map[string]int32
+	seen map[types.NamespacedName]map[string]taskRecord
 	// started is when the reconciler was set up: a Service seen for the first time reports the
 	// tasks created since then as started, and not, after a restart, every task it already had.
 	started time.Time
@@ -105,6 +109,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 		observed = false
 		return ctrl.Result{}, err
 	}
+	if spec.plan != nil {
+		recheck, err := r.stopFailedTasks(ctx, pods)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		spec.retryAfter = earliest(spec.retryAfter, recheck)
+	}
 	if replan := r.observe(svc, spec, pods, &after); replan {
 		// The circuit breaker just failed the deployment: the plan, which reads that from the
 		// status, rolls back or stops it once the status is written (our own status writes
@@ -124,8 +135,17 @@ type specResult struct {
 	// waiting is true while the revision is not registered yet; its creation wakes the Service.
 	waiting bool
 	// retryAfter is set while an object of someone else's holds a child's name: nothing
-	// watches that object, so the Service looks again, less often the longer it waits.
+	// watches that object, so the Service looks again, less often the longer it waits; or
+	// while a task that cannot start waits out its start timeout.
 	retryAfter time.Duration
+}
+
+// earliest is the sooner of two waits, zero meaning none.
+func earliest(a, b time.Duration) time.Duration {
+	if a == 0 || (b > 0 && b < a) {
+		return b
+	}
+	return a
 }
 
 func (s *specResult) stall(reason, msg string) {
@@ -220,7 +240,7 @@ func (r *Reconciler) observe(svc *ecsv1.Service, spec specResult, pods []corev1.
 		r.observeUnresolved(svc, spec, pods)
 		return false
 	}
-	obs.Primary, obs.Wanted = spec.plan.primary, spec.plan.wanted
+	obs.Primary, obs.Wanted, obs.RollbackOf = spec.plan.primary, spec.plan.wanted, spec.plan.rollbackOf
 	if spec.applied.desiredKnown {
 		obs.Desired, obs.DesiredKnown, obs.LaunchFailures = spec.applied.desired, true, spec.applied.launchFailures
 	} else if svc.Spec.SchedulingStrategy != ecsv1.SchedulingDaemon {
@@ -230,15 +250,16 @@ func (r *Reconciler) observe(svc *ecsv1.Service, spec specResult, pods []corev1.
 	}
 	r.setUnsupported(svc, spec.applied.unsupported, after)
 
+	changes := r.taskChanges(svc, pods)
+	obs.Failures, obs.Healthy = changes.failures, changes.healthy
 	status, messages := computeServiceStatus(svc, svc.Status, obs)
 	status.Selector = labels.SelectorFromSet(serviceSelector(svc)).String()
-	changes, commitTasks := r.taskChanges(svc, pods)
-	messages = append(messages, changes...)
+	messages = append(messages, changes.messages...)
 	// Remembered only once the status holding these messages is written: a reconcile that
-	// loses a write conflict reports the same changes again on its retry.
-	*after = append(*after, commitTasks)
+	// loses a write conflict reports and counts the same changes again on its retry.
+	*after = append(*after, changes.commit)
 	if plan := spec.plan; plan != nil && plan.rollbackFrom != "" {
-		messages = append(messages, newMessage(kindRollingBack, "(service %s) rolling back to deployment %s.", svc.Name, deploymentID(svc, plan.primary)))
+		messages = append(messages, newMessage(kindRollingBack, "(service %s) rolling back to deployment %s.", svc.Name, rollbackDeploymentID(svc, plan.primary, plan.rollbackOf)))
 		*after = append(*after, func() { metrics.RolledBack(svc.Namespace, svc.Name) })
 	}
 	if primaryFailed(status) && !primaryFailed(svc.Status) {

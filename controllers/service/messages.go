@@ -22,7 +22,7 @@ const (
 	kindUnableToPlaceTask   messageKind = "UnableToPlaceTask"
 	kindFailedToLaunchTask  messageKind = "FailedToLaunchTask"
 	kindUnableToStartTasks  messageKind = "UnableToStartTasks"
-	kindTaskRestarted       messageKind = "TaskRestarted"
+	kindTaskFailed          messageKind = "TaskFailed"
 )
 
 // message is one ECS service message ("(service web) has reached a steady state."), as
@@ -38,7 +38,7 @@ func newMessage(kind messageKind, format string, args ...any) message {
 
 func (m message) warning() bool {
 	switch m.kind {
-	case kindDeploymentFailed, kindUnableToPlaceTask, kindFailedToLaunchTask, kindUnableToStartTasks, kindTaskRestarted:
+	case kindDeploymentFailed, kindUnableToPlaceTask, kindFailedToLaunchTask, kindUnableToStartTasks, kindTaskFailed:
 		return true
 	}
 	return false
@@ -48,7 +48,7 @@ func (m message) warning() bool {
 // user's attention first, then where the Service ended up.
 var importance = []messageKind{
 	kindDeploymentFailed, kindRollingBack, kindUnableToStartTasks, kindFailedToLaunchTask, kindUnableToPlaceTask,
-	kindTaskRestarted, kindSteadyState, kindDeploymentCompleted, kindTasksStopped, kindTasksStarted,
+	kindTaskFailed, kindSteadyState, kindDeploymentCompleted, kindTasksStopped, kindTasksStarted,
 }
 
 // maxEventNote is the most a Kubernetes Event's note may hold (events.k8s.io/v1).

@@ -22,10 +22,13 @@ type deploymentPlan struct {
 	family       string
 	revision     int64
 	rollbackFrom string
-	paused       bool
-	stalled      string
-	stallReason  string
-	cluster      *ecsv1.Cluster
+	// rollbackOf is the ID of the failed deployment the PRIMARY rolls back, empty if none: a
+	// rollback is a deployment of its own, with its own ID and rollout state.
+	rollbackOf  string
+	paused      bool
+	stalled     string
+	stallReason string
+	cluster     *ecsv1.Cluster
 	// namespace is where the task definition lives (it may be another namespace of the tenant).
 	namespace string
 }
@@ -78,10 +81,25 @@ func (r *Reconciler) planDeployment(ctx context.Context, svc *ecsv1.Service, res
 		return nil, err
 	}
 	plan.primary, plan.spec, plan.family, plan.revision = key, rolledBack.Spec, rolledBack.Family, rolledBack.Number
+	plan.rollbackOf = failed.ID
 	if svc.Status.TaskDefinition != target {
 		plan.rollbackFrom = wanted.TaskDefinition
 	}
+	if rollbackFailed(svc, rollbackDeploymentID(svc, key, failed.ID)) {
+		// The rollback failed too: ECS stops there, and so does the Service.
+		plan.paused = true
+	}
 	return plan, nil
+}
+
+// rollbackFailed reports whether the rollback deployment with this ID failed.
+func rollbackFailed(svc *ecsv1.Service, id string) bool {
+	for _, d := range svc.Status.Deployments {
+		if d.ID == id {
+			return d.RolloutState == ecsv1.RolloutFailed
+		}
+	}
+	return false
 }
 
 // failedDeployment finds the status entry of a deployment the circuit breaker failed.

@@ -40,6 +40,12 @@ func deploymentID(svc *ecsv1.Service, key deploymentKey) string {
 	return fmt.Sprintf("ecs-svc/%019d", h.Sum64()%10_000_000_000_000_000_000)
 }
 
+// rollbackDeploymentID is the ID of the deployment that rolls the failed deployment back to
+// key: a new deployment, as in ECS, not the completed one it returns to.
+func rollbackDeploymentID(svc *ecsv1.Service, key deploymentKey, failedID string) string {
+	return deploymentID(svc, deploymentKey{TaskDefinition: key.TaskDefinition, Token: key.Token + "/rollback-of/" + failedID})
+}
+
 // serviceObservation is what the Service reconciler saw, for the pure status computation.
 type serviceObservation struct {
 	Now     time.Time
@@ -51,6 +57,8 @@ type serviceObservation struct {
 	Primary deploymentKey
 	// Wanted is the deployment the spec asks for; it differs from Primary after a rollback.
 	Wanted deploymentKey
+	// RollbackOf is the ID of the failed deployment Primary rolls back, if it does.
+	RollbackOf string
 	// Pods are the Service's task Pods.
 	Pods []corev1.Pod
 	// CircuitBreaker is the Service's deployment circuit breaker, nil when off.
@@ -60,17 +68,20 @@ type serviceObservation struct {
 	ProblemReason string
 	// LaunchFailures are why tasks could not be created (quota, Pod Security, admission).
 	LaunchFailures []string
+	// Failures are each deployment's tasks that failed since the last observation.
+	Failures map[deploymentKey]int32
+	// Healthy marks the deployments one of whose tasks became healthy since then.
+	Healthy map[deploymentKey]bool
 }
 
 // taskCounts are a deployment's task counts, read off its Pods.
 type taskCounts struct {
-	Running, Pending, Failed int32
-	Pods                     []*corev1.Pod
+	Running, Pending int32
+	Pods             []*corev1.Pod
 }
 
 // countTasks groups Pods by deployment and counts them the ECS way: running = ready (the task
-// is RUNNING and passes its health checks), pending = not yet, failed = tasks that stopped
-// with a failure or whose containers restarted or cannot start.
+// is RUNNING and passes its health checks), pending = not yet.
 func countTasks(pods []corev1.Pod) map[deploymentKey]*taskCounts {
 	out := map[deploymentKey]*taskCounts{}
 	for i := range pods {
@@ -81,7 +92,6 @@ func countTasks(pods []corev1.Pod) map[deploymentKey]*taskCounts {
 			c = &taskCounts{}
 			out[key] = c
 		}
-		c.Failed += podFailures(pod)
 		if !pod.DeletionTimestamp.IsZero() || pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded {
 			continue
 		}
@@ -93,34 +103,6 @@ func countTasks(pods []corev1.Pod) map[deploymentKey]*taskCounts {
 		}
 	}
 	return out
-}
-
-// podFailures counts how often a task failed, as ECS counts failed tasks: a failed Pod, or the
-// restarts of the task (the most restarted container: an essential container's exit restarts
-// every container of the task, which is one failure, not one per container), or a container
-// stuck unable to start (image pull, crash loop, bad configuration).
-func podFailures(pod *corev1.Pod) int32 {
-	var restarts int32
-	stuck := false
-	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
-		restarts = max(restarts, cs.RestartCount)
-		if cs.State.Waiting != nil && failedWaitingReasons[cs.State.Waiting.Reason] {
-			stuck = true
-		}
-	}
-	n := restarts
-	if stuck && restarts == 0 {
-		n = 1
-	}
-	if pod.Status.Phase == corev1.PodFailed {
-		n++
-	}
-	return n
-}
-
-var failedWaitingReasons = map[string]bool{
-	"ErrImagePull": true, "ImagePullBackOff": true, "InvalidImageName": true, "CrashLoopBackOff": true,
-	"CreateContainerConfigError": true, "CreateContainerError": true, "RunContainerError": true,
 }
 
 // computeServiceStatus derives DescribeServices-style status from what was observed: the
@@ -154,6 +136,9 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 
 	// PRIMARY: the deployment being rolled out.
 	primaryID := deploymentID(svc, obs.Primary)
+	if obs.RollbackOf != "" {
+		primaryID = rollbackDeploymentID(svc, obs.Primary, obs.RollbackOf)
+	}
 	pc := counts[obs.Primary]
 	if pc == nil {
 		pc = &taskCounts{}
@@ -167,24 +152,30 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 	primary := newDeployment(previous[primaryID], primaryID, ecsv1.DeploymentPrimary, obs.Primary.TaskDefinition, now)
 	primary.DesiredCount = obs.Desired
 	primary.RunningCount, primary.PendingCount = pc.Running, pc.Pending
-	primary.FailedTasks = max(primary.FailedTasks, pc.Failed)
+	newFailures := obs.Failures[obs.Primary]
+	primary.FailedTasks += newFailures
+	final := primary.RolloutState == ecsv1.RolloutCompleted || primary.RolloutState == ecsv1.RolloutFailed
+	breakerTripped := !final && countBreakerFailures(&primary, obs)
 	switch {
-	case primary.RolloutState == ecsv1.RolloutCompleted || primary.RolloutState == ecsv1.RolloutFailed:
+	case final:
 		// Final states stay, as in ECS.
-	case obs.CircuitBreaker != nil && obs.CircuitBreaker.Enable &&
-		primary.FailedTasks >= translate.CircuitBreakerThreshold(obs.Desired):
+	case breakerTripped:
 		primary.RolloutState = ecsv1.RolloutFailed
 		primary.RolloutStateReason = "ECS deployment circuit breaker: tasks failed to start."
+		primary.CircuitBreaker.Status = ecsv1.CircuitBreakerTriggered
 		events = append(events, newMessage(kindDeploymentFailed, "(service %s) (deployment %s) deployment failed: tasks failed to start.", name, primaryID))
 	case obs.DesiredKnown && pc.Running >= obs.Desired && !othersRunning:
 		primary.RolloutState = ecsv1.RolloutCompleted
 		primary.RolloutStateReason = "ECS deployment " + primaryID + " completed."
+		if primary.CircuitBreaker != nil {
+			primary.CircuitBreaker.Status = ecsv1.CircuitBreakerMonitoringComplete
+		}
 		events = append(events, newMessage(kindDeploymentCompleted, "(service %s) (deployment %s) deployment completed.", name, primaryID))
 	default:
 		primary.RolloutState = ecsv1.RolloutInProgress
 		primary.RolloutStateReason = "ECS deployment " + primaryID + " in progress."
 	}
-	if pc.Failed > 0 && primary.FailedTasks > previous[primaryID].FailedTasks && primary.RolloutState != ecsv1.RolloutFailed {
+	if newFailures > 0 && primary.RolloutState != ecsv1.RolloutFailed {
 		events = append(events, newMessage(kindUnableToStartTasks, "(service %s) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.", name))
 	}
 	setUpdated(&primary, previous[primaryID], now)
@@ -206,7 +197,7 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 		d := newDeployment(previous[id], id, ecsv1.DeploymentActive, key.TaskDefinition, now)
 		d.DesiredCount = c.Running + c.Pending
 		d.RunningCount, d.PendingCount = c.Running, c.Pending
-		d.FailedTasks = max(d.FailedTasks, c.Failed)
+		d.FailedTasks += obs.Failures[key]
 		if d.RolloutState == "" {
 			d.RolloutState = ecsv1.RolloutInProgress
 		}
@@ -273,6 +264,28 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 	return status, events
 }
 
+// countBreakerFailures keeps the PRIMARY's circuit breaker count: with resetOnHealthyTask (the
+// default) a task that became healthy resets it, then the new failures add to it. It reports
+// whether the count reached the threshold. Without a breaker the deployment has no count.
+func countBreakerFailures(d *ecsv1.Deployment, obs serviceObservation) bool {
+	cb := obs.CircuitBreaker
+	if cb == nil || !cb.Enable {
+		d.CircuitBreaker = nil
+		return false
+	}
+	state := ecsv1.ServiceDeploymentCircuitBreaker{Status: ecsv1.CircuitBreakerMonitoring}
+	if d.CircuitBreaker != nil {
+		state = *d.CircuitBreaker
+	}
+	state.Threshold = translate.CircuitBreakerThreshold(obs.Desired, cb.ThresholdConfiguration)
+	if obs.Healthy[obs.Primary] && (cb.ResetOnHealthyTask == nil || *cb.ResetOnHealthyTask) {
+		state.FailureCount = 0
+	}
+	state.FailureCount += obs.Failures[obs.Primary]
+	d.CircuitBreaker = &state
+	return state.FailureCount >= state.Threshold
+}
+
 func newDeployment(prev ecsv1.Deployment, id string, st ecsv1.DeploymentStatus, td string, now metav1.Time) ecsv1.Deployment {
 	d := prev
 	d.ID, d.Status, d.TaskDefinition = id, st, td
@@ -333,5 +346,5 @@ const repeatWindow = 10
 
 // repeating reports messages that a failing Service says again and again.
 func repeating(kind messageKind) bool {
-	return kind == kindTaskRestarted || kind == kindUnableToStartTasks
+	return kind == kindTaskFailed || kind == kindUnableToStartTasks
 }

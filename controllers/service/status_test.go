@@ -2,12 +2,15 @@ package service
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
@@ -36,12 +39,6 @@ func taskPod(name, td string, ready bool, mutate ...func(*corev1.Pod)) corev1.Po
 		m(&p)
 	}
 	return p
-}
-
-func restarted(n int32) func(*corev1.Pod) {
-	return func(p *corev1.Pod) {
-		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "web", RestartCount: n}}
-	}
 }
 
 func pods(n int, prefix, td string, ready bool) []corev1.Pod {
@@ -110,52 +107,102 @@ func TestComputeServiceStatus_RolloutShowsPrimaryAndActive(t *testing.T) {
 
 func TestComputeServiceStatus_CircuitBreakerFailsAtThreshold(t *testing.T) {
 	svc := testService()
-	cb := &ecsv1.DeploymentCircuitBreaker{Enable: true, Rollback: true}
-	tests := []struct {
-		name     string
-		desired  int32
+	primary := deploymentKey{TaskDefinition: "web:2"}
+	breaker := func(mut ...func(*ecsv1.DeploymentCircuitBreaker)) *ecsv1.DeploymentCircuitBreaker {
+		cb := &ecsv1.DeploymentCircuitBreaker{Enable: true, Rollback: true}
+		for _, m := range mut {
+			m(cb)
+		}
+		return cb
+	}
+	noReset := func(cb *ecsv1.DeploymentCircuitBreaker) { cb.ResetOnHealthyTask = ptr.To(false) }
+	countOf := func(n int32) func(*ecsv1.DeploymentCircuitBreaker) {
+		return func(cb *ecsv1.DeploymentCircuitBreaker) {
+			cb.ThresholdConfiguration = &ecsv1.ThresholdConfiguration{Type: ecsv1.ThresholdCount, Value: n}
+		}
+	}
+	// look is one observation: failures counted since the last one, and whether a task became
+	// healthy meanwhile.
+	type look struct {
 		failures int32
-		want     ecsv1.RolloutState
+		healthy  bool
+	}
+	tests := []struct {
+		name      string
+		desired   int32
+		cb        *ecsv1.DeploymentCircuitBreaker
+		looks     []look
+		want      ecsv1.RolloutState
+		wantCount int32
+		threshold int32
 	}{
-		{"2 failures of 1 task stay under the minimum threshold of 3", 1, 2, ecsv1.RolloutInProgress},
-		{"3 failures of 1 task trip it", 1, 3, ecsv1.RolloutFailed},
-		{"5 failures of 10 tasks trip it (half)", 10, 5, ecsv1.RolloutFailed},
-		{"4 failures of 10 tasks do not", 10, 4, ecsv1.RolloutInProgress},
+		{"2 failures of 1 task stay under the minimum threshold of 3", 1, breaker(), []look{{2, false}}, ecsv1.RolloutInProgress, 2, 3},
+		{"3 failures of 1 task trip it", 1, breaker(), []look{{1, false}, {1, false}, {1, false}}, ecsv1.RolloutFailed, 3, 3},
+		{"5 failures of 10 tasks trip it (half)", 10, breaker(), []look{{5, false}}, ecsv1.RolloutFailed, 5, 5},
+		{"4 failures of 10 tasks do not", 10, breaker(), []look{{4, false}}, ecsv1.RolloutInProgress, 4, 5},
+		{"a task that becomes healthy resets the count (the default)", 1, breaker(), []look{{2, false}, {0, true}, {2, false}}, ecsv1.RolloutInProgress, 2, 3},
+		{"resetOnHealthyTask false keeps counting", 1, breaker(noReset), []look{{2, false}, {0, true}, {1, false}}, ecsv1.RolloutFailed, 3, 3},
+		{"COUNT 1 fails on the first failure", 10, breaker(countOf(1)), []look{{1, false}}, ecsv1.RolloutFailed, 1, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			observed := []corev1.Pod{taskPod("new-0", "web:2", false, restarted(tc.failures))}
-			st, events := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{DesiredKnown: true,
-				Now: testNow, Desired: tc.desired, Primary: deploymentKey{TaskDefinition: "web:2"}, Pods: observed, CircuitBreaker: cb,
-			})
-			if got := st.Deployments[0].RolloutState; got != tc.want {
-				t.Fatalf("rolloutState %s, want %s (failedTasks %d)", got, tc.want, st.Deployments[0].FailedTasks)
+			var st ecsv1.ServiceStatus
+			var events []message
+			observed := []corev1.Pod{taskPod("new-0", "web:2", false)}
+			for i, l := range tc.looks {
+				st, events = computeServiceStatus(svc, st, serviceObservation{DesiredKnown: true,
+					Now: testNow.Add(time.Duration(i) * time.Second), Desired: tc.desired, Primary: primary, Pods: observed, CircuitBreaker: tc.cb,
+					Failures: map[deploymentKey]int32{primary: l.failures}, Healthy: map[deploymentKey]bool{primary: l.healthy},
+				})
+			}
+			d := st.Deployments[0]
+			if d.RolloutState != tc.want {
+				t.Fatalf("rolloutState %s, want %s (breaker %+v)", d.RolloutState, tc.want, d.CircuitBreaker)
+			}
+			if d.CircuitBreaker == nil || d.CircuitBreaker.FailureCount != tc.wantCount || d.CircuitBreaker.Threshold != tc.threshold {
+				t.Fatalf("breaker %+v, want failureCount %d threshold %d", d.CircuitBreaker, tc.wantCount, tc.threshold)
+			}
+			var total int32
+			for _, l := range tc.looks {
+				total += l.failures
+			}
+			if d.FailedTasks != total {
+				t.Fatalf("failedTasks %d, want every failure counted: %d", d.FailedTasks, total)
 			}
 			if tc.want == ecsv1.RolloutFailed {
+				if d.CircuitBreaker.Status != ecsv1.CircuitBreakerTriggered {
+					t.Fatalf("breaker status %s, want TRIGGERED", d.CircuitBreaker.Status)
+				}
 				if !containsMessage(events, "deployment failed: tasks failed to start.") {
 					t.Fatalf("no failure event in %q", events)
 				}
 				if !shared.IsStalledWith(st.Conditions, shared.ReasonDeploymentFailed) {
 					t.Fatal("a failed deployment is not Stalled")
 				}
+			} else if d.CircuitBreaker.Status != ecsv1.CircuitBreakerMonitoring {
+				t.Fatalf("breaker status %s, want MONITORING", d.CircuitBreaker.Status)
 			}
 		})
 	}
 }
 
-func TestComputeServiceStatus_FailedTasksNeverDecrease(t *testing.T) {
+func TestComputeServiceStatus_FailedTasksAccumulateOverReplacedTasks(t *testing.T) {
 	svc := testService()
+	key := deploymentKey{TaskDefinition: "web:2"}
 	prev, _ := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{DesiredKnown: true,
-		Now: testNow, Desired: 10, Primary: deploymentKey{TaskDefinition: "web:2"},
-		Pods: []corev1.Pod{taskPod("p", "web:2", false, restarted(2))},
+		Now: testNow, Desired: 10, Primary: key, Failures: map[deploymentKey]int32{key: 2},
+		Pods: []corev1.Pod{taskPod("p", "web:2", false)},
 	})
-	// The crashing Pod was replaced: its restarts are gone from the Pods, not from the count.
+	// The failed Pod was replaced and its replacement failed too.
 	st, _ := computeServiceStatus(svc, prev, serviceObservation{DesiredKnown: true,
-		Now: testNow.Add(time.Minute), Desired: 10, Primary: deploymentKey{TaskDefinition: "web:2"},
-		Pods: []corev1.Pod{taskPod("q", "web:2", false, restarted(1))},
+		Now: testNow.Add(time.Minute), Desired: 10, Primary: key, Failures: map[deploymentKey]int32{key: 1},
+		Pods: []corev1.Pod{taskPod("q", "web:2", false)},
 	})
-	if st.Deployments[0].FailedTasks != 2 {
-		t.Fatalf("failedTasks %d, want the high-water mark 2", st.Deployments[0].FailedTasks)
+	if st.Deployments[0].FailedTasks != 3 {
+		t.Fatalf("failedTasks %d, want 3", st.Deployments[0].FailedTasks)
+	}
+	if st.Deployments[0].CircuitBreaker != nil {
+		t.Fatalf("no breaker, no breaker state: %+v", st.Deployments[0].CircuitBreaker)
 	}
 }
 
@@ -219,31 +266,89 @@ func containsMessage(events []message, want string) bool {
 	return false
 }
 
-func TestTaskChanges_ReportsStartedStoppedAndEssentialExits(t *testing.T) {
-	r := &Reconciler{}
+func TestTaskChanges_ReportsStartedAndStoppedAndCountsEachFailureOnce(t *testing.T) {
+	r := &Reconciler{Clock: clocktesting.NewFakePassiveClock(testNow)}
 	svc := testService()
-	msgs, commit := r.taskChanges(svc, pods(2, "a", "web:1", true))
-	if len(msgs) != 0 {
-		t.Fatalf("the first look reports nothing, got %q", msgs)
+	first := r.taskChanges(svc, pods(2, "a", "web:1", true))
+	if len(first.messages) != 0 || len(first.failures) != 0 {
+		t.Fatalf("the first look reports nothing, got %q %v", first.messages, first.failures)
 	}
-	commit()
+	first.commit()
 	crashed := taskPod("a-0", "web:1", true, func(p *corev1.Pod) {
 		p.Annotations[shared.AnnotationEssential] = "web"
 		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "web", RestartCount: 1,
 			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137}}}}
 	})
 	// Until the first look is committed (its status written), it is not remembered.
-	if again, _ := r.taskChanges(svc, pods(2, "a", "web:1", true)); len(again) != 0 {
-		t.Fatalf("an uncommitted look reports nothing new, got %q", again)
+	if again := r.taskChanges(svc, pods(2, "a", "web:1", true)); len(again.messages) != 0 {
+		t.Fatalf("an uncommitted look reports nothing new, got %q", again.messages)
 	}
-	msgs, _ = r.taskChanges(svc, []corev1.Pod{crashed, taskPod("b-0", "web:1", false)})
+	look := r.taskChanges(svc, []corev1.Pod{crashed, taskPod("b-0", "web:2", true)})
 	want := []string{
 		"(service web) has stopped 1 running tasks: (task a-1).",
-		"(service web) (task a-0) Essential container in task exited: web exited with code 137; the task was restarted in place.",
 		"(service web) has started 1 tasks: (task b-0).",
 	}
-	if got := strings.Join(texts(msgs), "\n"); got != strings.Join(want, "\n") {
+	if got := strings.Join(texts(look.messages), "\n"); got != strings.Join(want, "\n") {
 		t.Fatalf("messages:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	web1, web2 := deploymentKey{TaskDefinition: "web:1"}, deploymentKey{TaskDefinition: "web:2"}
+	if look.failures[web1] != 1 || look.failures[web2] != 0 {
+		t.Fatalf("failures %v, want the crashed task of web:1 once", look.failures)
+	}
+	if !look.healthy[web2] || look.healthy[web1] {
+		t.Fatalf("healthy %v, want web:2's new ready task only", look.healthy)
+	}
+	look.commit()
+	if again := r.taskChanges(svc, []corev1.Pod{crashed, taskPod("b-0", "web:2", true)}); again.failures[web1] != 0 || again.healthy[web2] {
+		t.Fatalf("a failure or a healthy task counted twice: %v %v", again.failures, again.healthy)
+	}
+	// The controller stopped the crashed task: reported once, with its reason, not counted again.
+	going := crashed.DeepCopy()
+	going.DeletionTimestamp = ptr.To(metav1.NewTime(testNow))
+	stop := r.taskChanges(svc, []corev1.Pod{*going, taskPod("b-0", "web:2", true)})
+	want = []string{
+		"(service web) has stopped 1 running tasks: (task a-0).",
+		"(service web) (task a-0) was stopped: Essential container in task exited: web exited with code 137.",
+	}
+	if got := strings.Join(texts(stop.messages), "\n"); got != strings.Join(want, "\n") {
+		t.Fatalf("messages:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	if stop.failures[web1] != 0 {
+		t.Fatalf("the stopped task's failure counted again: %v", stop.failures)
+	}
+}
+
+func TestTaskChanges_ATaskStoppedBeforeItsFailureWasWrittenStillCounts(t *testing.T) {
+	r := &Reconciler{Clock: clocktesting.NewFakePassiveClock(testNow)}
+	svc := testService()
+	healthy := taskPod("a-0", "web:2", false)
+	r.taskChanges(svc, []corev1.Pod{healthy}).commit()
+	// The reconcile that saw it fail and stopped it lost its status write; the retry sees the
+	// Pod going.
+	going := taskPod("a-0", "web:2", false, func(p *corev1.Pod) {
+		p.Annotations[shared.AnnotationEssential] = "web"
+		p.DeletionTimestamp = ptr.To(metav1.NewTime(testNow))
+		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "web",
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1}}}}
+	})
+	if got := r.taskChanges(svc, []corev1.Pod{going}).failures[deploymentKey{TaskDefinition: "web:2"}]; got != 1 {
+		t.Fatalf("failures %d, want 1", got)
+	}
+}
+
+func TestTaskChanges_AfterARestartOnlyNewTasksCount(t *testing.T) {
+	r := &Reconciler{Clock: clocktesting.NewFakePassiveClock(testNow), started: testNow.Add(-time.Minute)}
+	svc := testService()
+	failing := func(p *corev1.Pod) {
+		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "web", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ErrImagePull"}}}}
+	}
+	old := taskPod("old", "web:2", false, failing)
+	old.CreationTimestamp = metav1.NewTime(testNow.Add(-time.Hour))
+	fresh := taskPod("new", "web:2", false, failing)
+	fresh.CreationTimestamp = metav1.NewTime(testNow)
+	look := r.taskChanges(svc, []corev1.Pod{old, fresh})
+	if got := look.failures[deploymentKey{TaskDefinition: "web:2"}]; got != 1 {
+		t.Fatalf("failures %d, want only the task created since the restart", got)
 	}
 }
 
@@ -254,7 +359,7 @@ func TestAddServiceEvents_CrashLoopingTasksDoNotFloodTheEvents(t *testing.T) {
 	}, testNow)
 	for i := 0; i < 200; i++ {
 		evs = addServiceEvents(evs, []message{
-			{kindTaskRestarted, fmt.Sprintf("(service web) (task web-%d) Essential container in task exited: app exited with code 1; the task was restarted in place.", i%2)},
+			{kindTaskFailed, fmt.Sprintf("(service web) (task web-%d) was stopped: Essential container in task exited: app exited with code 1.", i%2)},
 			{kindUnableToStartTasks, "(service web) is unable to consistently start tasks successfully. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."},
 		}, testNow.Add(time.Duration(i)*time.Second))
 	}
@@ -307,5 +412,42 @@ func TestEventFor_OneEventPerReconcileWithTheMostImportantReason(t *testing.T) {
 	}
 	if typ, reason, _ := eventFor(nil); typ != "" || reason != "" {
 		t.Fatalf("no messages make an event: %s/%s", typ, reason)
+	}
+}
+
+func TestComputeServiceStatus_ARollbackIsANewDeploymentInProgressUntilItCompletes(t *testing.T) {
+	svc := testService()
+	web1, web2 := deploymentKey{TaskDefinition: "web:1"}, deploymentKey{TaskDefinition: "web:2"}
+	completed, _ := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{DesiredKnown: true,
+		Now: testNow, Desired: 2, Primary: web1, Wanted: web1, Pods: pods(2, "old", "web:1", true)})
+	failedID := deploymentID(svc, web2)
+	prev := completed
+	prev.Deployments = append([]ecsv1.Deployment{{ID: failedID, Status: ecsv1.DeploymentPrimary, TaskDefinition: "web:2",
+		RolloutState: ecsv1.RolloutFailed}}, prev.Deployments...)
+	prev.Deployments[1].Status = ecsv1.DeploymentActive
+
+	rollback := serviceObservation{DesiredKnown: true, Now: testNow.Add(time.Minute), Desired: 2, Primary: web1, Wanted: web2,
+		RollbackOf: failedID, Pods: append(pods(1, "old", "web:1", true), pods(1, "bad", "web:2", false)...)}
+	st, _ := computeServiceStatus(svc, prev, rollback)
+	primary := st.Deployments[0]
+	if primary.ID == deploymentID(svc, web1) || primary.ID != rollbackDeploymentID(svc, web1, failedID) {
+		t.Fatalf("the rollback reuses the completed deployment's ID: %+v", st.Deployments)
+	}
+	if primary.TaskDefinition != "web:1" || primary.RolloutState != ecsv1.RolloutInProgress {
+		t.Fatalf("rollback %+v, want web:1 IN_PROGRESS", primary)
+	}
+
+	rollback.Now, rollback.Pods = testNow.Add(2*time.Minute), pods(2, "old", "web:1", true)
+	st, events := computeServiceStatus(svc, st, rollback)
+	if st.Deployments[0].RolloutState != ecsv1.RolloutCompleted {
+		t.Fatalf("rollback %+v, want COMPLETED", st.Deployments[0])
+	}
+	if !containsMessage(events, "(deployment "+rollbackDeploymentID(svc, web1, failedID)+") deployment completed.") {
+		t.Fatalf("no completion event for the rollback in %q", events)
+	}
+	if !slices.ContainsFunc(st.Deployments, func(d ecsv1.Deployment) bool {
+		return d.ID == failedID && d.Status == ecsv1.DeploymentInactive && d.RolloutState == ecsv1.RolloutFailed
+	}) {
+		t.Fatalf("the failed deployment is not listed INACTIVE/FAILED: %+v", st.Deployments)
 	}
 }

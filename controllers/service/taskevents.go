@@ -2,7 +2,6 @@ package service
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
@@ -13,102 +12,115 @@ import (
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
 )
 
-// taskChanges reports the tasks started and stopped since the last reconcile, and the
-// essential containers whose exit restarted a task in place, as ECS reports stopped tasks.
-//
-// It returns the messages and a function that remembers the tasks seen, to call once the
-// messages are recorded.
-func (r *Reconciler) taskChanges(svc *ecsv1.Service, pods []corev1.Pod) ([]message, func()) {
+// taskRecord is what the reconciler remembers of a task Pod between reconciles.
+type taskRecord struct {
+	deployment deploymentKey
+	// live is false once the Pod is being deleted or has stopped.
+	live   bool
+	failed bool
+	ready  bool
+	// stopReason is why the task was stopped, once it is going and that was a failure.
+	stopReason string
+}
+
+// taskChangesResult is what changed about a Service's tasks since the last reconcile.
+type taskChangesResult struct {
+	messages []message
+	// failures are the tasks of each deployment that failed since the last reconcile, each
+	// counted once.
+	failures map[deploymentKey]int32
+	// healthy marks the deployments one of whose tasks became healthy since then.
+	healthy map[deploymentKey]bool
+	// commit remembers the tasks seen; call it once the status holding these changes is
+	// written, so that a reconcile that loses a write conflict counts them again on its retry.
+	commit func()
+}
+
+// taskChanges reports the tasks started and stopped since the last reconcile, as ECS reports
+// them, with the reason of those stopped for a failure, and counts the tasks that failed and
+// became healthy, per deployment. Pods being deleted are still looked at, so that a task
+// stopped right after it failed is counted. A Service seen for the first time (after a
+// restart) counts only the tasks created since the reconciler started: the failures of older
+// ones are in its status already.
+func (r *Reconciler) taskChanges(svc *ecsv1.Service, pods []corev1.Pod) taskChangesResult {
 	key := client.ObjectKeyFromObject(svc)
-	current := map[string]int32{}
-	byName := map[string]*corev1.Pod{}
+	now := r.Clock.Now()
+	current := map[string]taskRecord{}
 	for i := range pods {
 		p := &pods[i]
-		if p.DeletionTimestamp.IsZero() && p.Status.Phase != corev1.PodFailed && p.Status.Phase != corev1.PodSucceeded {
-			current[p.Name] = podRestarts(p)
-			byName[p.Name] = p
+		v := judgeTask(p, now, r.startTimeout())
+		rec := taskRecord{
+			deployment: podDeploymentKey(p),
+			live:       p.DeletionTimestamp.IsZero() && p.Status.Phase != corev1.PodFailed && p.Status.Phase != corev1.PodSucceeded,
+			failed:     v.failed,
+			ready:      shared.PodReady(p),
 		}
+		if !rec.live {
+			rec.stopReason = v.stop
+		}
+		current[p.Name] = rec
 	}
 	r.mu.Lock()
 	before, known := r.seen[key]
 	r.mu.Unlock()
-	commit := func() {
+	res := taskChangesResult{failures: map[deploymentKey]int32{}, healthy: map[deploymentKey]bool{}}
+	res.commit = func() {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if r.seen == nil {
-			r.seen = map[types.NamespacedName]map[string]int32{}
+			r.seen = map[types.NamespacedName]map[string]taskRecord{}
 		}
 		r.seen[key] = current
 	}
-	var started, stopped, exits []string
 	if !known {
-		for name, p := range byName {
-			if p.CreationTimestamp.After(r.started) {
-				started = append(started, name)
+		before = map[string]taskRecord{}
+		for i := range pods {
+			if p := &pods[i]; !p.CreationTimestamp.After(r.started) {
+				before[p.Name] = current[p.Name] // a task from before the restart: already counted
 			}
 		}
-		sort.Strings(started)
-		if len(started) == 0 {
-			return nil, commit
-		}
-		return []message{startedMessage(svc, started)}, commit
 	}
-	for name, restarts := range current {
+	var started, stopped, failedStops []string
+	for name, rec := range current {
 		prev, ok := before[name]
-		switch {
-		case !ok:
+		if !ok && rec.live {
 			started = append(started, name)
-		case restarts > prev:
-			if msg := essentialExit(byName[name]); msg != "" {
-				exits = append(exits, fmt.Sprintf("(service %s) (task %s) %s; the task was restarted in place.", svc.Name, name, msg))
-			}
+		}
+		if rec.failed && !prev.failed {
+			res.failures[rec.deployment]++
+		}
+		if rec.ready && !prev.ready {
+			res.healthy[rec.deployment] = true
+		}
+		if rec.stopReason != "" && prev.stopReason == "" {
+			failedStops = append(failedStops, fmt.Sprintf("(service %s) (task %s) was stopped: %s.", svc.Name, name, rec.stopReason))
 		}
 	}
-	for name := range before {
-		if _, ok := current[name]; !ok {
-			stopped = append(stopped, name)
+	if known {
+		for name, prev := range before {
+			if prev.live && !current[name].live {
+				stopped = append(stopped, name)
+			}
 		}
 	}
 	sort.Strings(started)
 	sort.Strings(stopped)
-	sort.Strings(exits)
-	var msgs []message
+	sort.Strings(failedStops)
 	if len(stopped) > 0 {
-		msgs = append(msgs, newMessage(kindTasksStopped, "(service %s) has stopped %d running tasks: %s.", svc.Name, len(stopped), taskList(stopped)))
+		res.messages = append(res.messages, newMessage(kindTasksStopped, "(service %s) has stopped %d running tasks: %s.", svc.Name, len(stopped), taskList(stopped)))
 	}
-	// Tasks crash-looping side by side restart together; a few of their messages say it all.
-	for _, e := range exits[:min(len(exits), maxTasksPerMessage)] {
-		msgs = append(msgs, newMessage(kindTaskRestarted, "%s", e))
+	// Tasks crash-looping side by side stop together; a few of their messages say it all.
+	for _, m := range failedStops[:min(len(failedStops), maxTasksPerMessage)] {
+		res.messages = append(res.messages, newMessage(kindTaskFailed, "%s", m))
 	}
 	if len(started) > 0 {
-		msgs = append(msgs, startedMessage(svc, started))
+		res.messages = append(res.messages, startedMessage(svc, started))
 	}
-	return msgs, commit
+	return res
 }
 
 func startedMessage(svc *ecsv1.Service, started []string) message {
 	return newMessage(kindTasksStarted, "(service %s) has started %d tasks: %s.", svc.Name, len(started), taskList(started))
-}
-
-// podRestarts is the restart count of a task: its most restarted container.
-func podRestarts(pod *corev1.Pod) int32 {
-	var n int32
-	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
-		n = max(n, cs.RestartCount)
-	}
-	return n
-}
-
-// essentialExit describes the essential container whose exit restarted a Service task.
-func essentialExit(pod *corev1.Pod) string {
-	essential := shared.EssentialContainers(pod)
-	names := shared.ECSContainerNames(pod)
-	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
-		if t := cs.LastTerminationState.Terminated; t != nil && essential[cs.Name] && cs.RestartCount > 0 {
-			return fmt.Sprintf("Essential container in task exited: %s exited with code %d", shared.ECSName(names, cs.Name), t.ExitCode)
-		}
-	}
-	return ""
 }
 
 func (r *Reconciler) forget(key types.NamespacedName) {

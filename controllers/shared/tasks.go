@@ -61,3 +61,14 @@ func PodReady(pod *corev1.Pod) bool {
 	}
 	return false
 }
+
+// FailedToStartReasons are container waiting reasons that mean a task cannot start, with the
+// ECS error each is reported as.
+var FailedToStartReasons = map[string]string{
+	"ErrImagePull":               "CannotPullContainerError",
+	"ImagePullBackOff":           "CannotPullContainerError",
+	"InvalidImageName":           "CannotPullContainerError",
+	"CreateContainerConfigError": "CannotCreateContainerError",
+	"CreateContainerError":       "CannotCreateContainerError",
+	"RunContainerError":          "CannotStartContainerError",
+}

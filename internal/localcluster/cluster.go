@@ -10,6 +10,7 @@
 package localcluster
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"errors"
@@ -50,6 +51,10 @@ type Options struct {
 	// Out receives the output of every component, each line prefixed with its name; nil
 	// writes it to <Dir>/logs/<component>.log only.
 	Out io.Writer
+	// LegacyKubelets makes every node a kubelet that predates container restart policies
+	// (KEP-5307) and declares no node features: kwok restarts containers by the Pod's
+	// restartPolicy alone, as such a kubelet does.
+	LegacyKubelets bool
 	// ClientQPS is the client rate limit of kube-controller-manager and kube-scheduler; their
 	// defaults (20/30) make a 500-replica Deployment take 24 s instead of 5.
 	ClientQPS int
@@ -72,6 +77,7 @@ type Cluster struct {
 	reaper     *Process
 	logs       []io.Closer
 	removeDir  bool
+	kwokConfig []byte
 }
 
 const (
@@ -91,7 +97,18 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 			return nil, fmt.Errorf("%s not found in %s: run 'make local-cluster-bins': %w", bin, assets, err)
 		}
 	}
-	c := &Cluster{Dir: o.Dir, assets: assets}
+	c := &Cluster{Dir: o.Dir, assets: assets, kwokConfig: kwokConfig}
+	if o.LegacyKubelets {
+		if c.kwokConfig, err = legacyKubeletStages(kwokConfig); err != nil {
+			return nil, err
+		}
+		nodes := make([]Node, len(o.Nodes))
+		for i, n := range o.Nodes {
+			n.LegacyKubelet = true
+			nodes[i] = n
+		}
+		o.Nodes = nodes
+	}
 	if c.Dir == "" {
 		if c.Dir, err = os.MkdirTemp("", "ecs-localcluster-"); err != nil {
 			return nil, err
@@ -251,10 +268,27 @@ leaderElection:
 
 func (c *Cluster) kwokArgs() ([]string, error) {
 	path := filepath.Join(c.Dir, "kwok.yaml")
-	if err := os.WriteFile(path, kwokConfig, 0o600); err != nil {
+	if err := os.WriteFile(path, c.kwokConfig, 0o600); err != nil {
 		return nil, err
 	}
 	return []string{"--kubeconfig=" + c.Kubeconfig, "--config=" + path}, nil
+}
+
+// containerRestarts is the line of stages.yaml that decides whether an exited container is
+// restarted in place, as a v1.35+ kubelet does: by its own restartPolicy and rules first.
+const containerRestarts = `{{ $restarts := or (eq (or $c.restartPolicy "") "Always") (and $podRestarts (ne (or $c.restartPolicy "") "Never")) (and $podRestarts (gt (len (or $c.restartPolicyRules list)) 0)) }}`
+
+// legacyRestarts is that line for a kubelet that predates container restart policies: the
+// Pod's restartPolicy alone decides.
+const legacyRestarts = `{{ $restarts := $podRestarts }}`
+
+// legacyKubeletStages is the kwok configuration of kubelets that predate container restart
+// policies.
+func legacyKubeletStages(config []byte) ([]byte, error) {
+	if !bytes.Contains(config, []byte(containerRestarts)) {
+		return nil, errors.New("stages.yaml: the container restart line changed; update containerRestarts")
+	}
+	return bytes.ReplaceAll(config, []byte(containerRestarts), []byte(legacyRestarts)), nil
 }
 
 // logFile is where a component writes: its log file under Dir/logs, and out if set.

@@ -39,6 +39,9 @@ type Node struct {
 	Taints []corev1.Taint
 	// CPU, Memory and Pods are its capacity.
 	CPU, Memory, Pods string
+	// LegacyKubelet makes the node declare no features, as every kubelet before v1.35 does
+	// (and a newer one with the gates off): Pods that need a node feature are not placed on it.
+	LegacyKubelet bool
 }
 
 // ec2Nodes are the shapes of a tenant's EC2 nodes, in the order they are added: x86 nodes in
@@ -131,6 +134,13 @@ var kubeletDeclaredFeatures = []string{
 	"RestartAllContainersOnContainerExits",
 }
 
+func declaredFeatures(n Node) []string {
+	if n.LegacyKubelet {
+		return nil
+	}
+	return kubeletDeclaredFeatures
+}
+
 // desiredNode is the Node object of n, which kwok manages and initialises.
 func desiredNode(n Node) (*corev1.Node, error) {
 	capacity := corev1.ResourceList{}
@@ -152,7 +162,7 @@ func desiredNode(n Node) (*corev1.Node, error) {
 			Annotations: map[string]string{AnnotationKwokNode: "fake", "node.alpha.kubernetes.io/ttl": "0"},
 		},
 		Spec:   corev1.NodeSpec{Taints: n.Taints},
-		Status: corev1.NodeStatus{Capacity: capacity, Allocatable: capacity, DeclaredFeatures: kubeletDeclaredFeatures},
+		Status: corev1.NodeStatus{Capacity: capacity, Allocatable: capacity, DeclaredFeatures: declaredFeatures(n)},
 	}, nil
 }
 

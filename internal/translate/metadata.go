@@ -8,6 +8,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/utils/ptr"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 )
@@ -26,9 +27,22 @@ const (
 	AnnotationLogConfiguration = "ecs.operator.dev/log-configuration"
 	// AnnotationExecutionRoleArn records the task's execution role.
 	AnnotationExecutionRoleArn = "ecs.operator.dev/execution-role-arn"
+	// AnnotationRestartPolicies holds the ECS restart policy of each container that has one
+	// enabled, as JSON by Kubernetes container name, with restartAttemptPeriod defaulted to
+	// ECS's 300 seconds: the Service controller judges an essential container's exit by it.
+	AnnotationRestartPolicies = "ecs.operator.dev/restart-policies"
 	// AnnotationEphemeralStorage records the task's ephemeral storage size, such as "21Gi".
 	AnnotationEphemeralStorage = "ecs.operator.dev/ephemeral-storage"
 )
+
+// DefaultRestartAttemptPeriod is ECS's restartAttemptPeriod, in seconds, when none is given.
+const DefaultRestartAttemptPeriod int32 = 300
+
+// RestartPolicy is a container's ECS restart policy as AnnotationRestartPolicies records it.
+type RestartPolicy struct {
+	IgnoredExitCodes     []int32 `json:"ignoredExitCodes,omitempty"`
+	RestartAttemptPeriod int32   `json:"restartAttemptPeriod"`
+}
 
 // metadata builds the template's labels and annotations.
 func (t *translation) metadata() (metav1.ObjectMeta, error) {
@@ -69,6 +83,20 @@ func (t *translation) metadata() (metav1.ObjectMeta, error) {
 	}
 	if len(dockerLabels) > 0 {
 		if err := putJSON(annotations, AnnotationDockerLabels, dockerLabels); err != nil {
+			return metav1.ObjectMeta{}, err
+		}
+	}
+	restarts := map[string]RestartPolicy{}
+	for i, c := range t.spec.ContainerDefinitions {
+		if rp := c.RestartPolicy; rp != nil && rp.Enabled {
+			restarts[t.names[i]] = RestartPolicy{
+				IgnoredExitCodes:     rp.IgnoredExitCodes,
+				RestartAttemptPeriod: ptr.Deref(rp.RestartAttemptPeriod, DefaultRestartAttemptPeriod),
+			}
+		}
+	}
+	if len(restarts) > 0 {
+		if err := putJSON(annotations, AnnotationRestartPolicies, restarts); err != nil {
 			return metav1.ObjectMeta{}, err
 		}
 	}

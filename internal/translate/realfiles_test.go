@@ -152,7 +152,7 @@ func TestRealTaskDefinitions_translate(t *testing.T) {
 			// startPeriod 40 at interval 30: 2 + 3 retries before the frontend gives up waiting.
 			diff(t, "backend probes", []*corev1.Probe{execProbe(check, 30, 5, 5), execProbe(check, 30, 5, 3), execProbe(check, 30, 5, 3)},
 				[]*corev1.Probe{backend.StartupProbe, backend.ReadinessProbe, backend.LivenessProbe})
-			diff(t, "backend restart", []any{always, []corev1.ContainerRestartRule{restartAll}}, []any{backend.RestartPolicy, backend.RestartPolicyRules})
+			diff(t, "backend restart", []any{always, []corev1.ContainerRestartRule(nil)}, []any{backend.RestartPolicy, backend.RestartPolicyRules})
 			diff(t, "frontend startup", 4, int(container(t, pod, "frontend").StartupProbe.FailureThreshold))
 			diff(t, "unsupported", []string(nil), out.Unsupported)
 		}},

@@ -9,12 +9,6 @@ import (
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 )
 
-// anyExit matches every exit code: NotIn the empty set. Kubernetes requires exitCodes on a
-// rule, and In cannot list all 256 codes (at most 255 values).
-func anyExit() *corev1.ContainerRestartRuleOnExitCodes {
-	return &corev1.ContainerRestartRuleOnExitCodes{Operator: corev1.ContainerRestartRuleOnExitCodesOpNotIn}
-}
-
 // exitNotIn matches every exit code but the given ones.
 func exitNotIn(codes []int32) *corev1.ContainerRestartRuleOnExitCodes {
 	vals := append([]int32(nil), codes...)
@@ -33,47 +27,45 @@ func exitNotIn(codes []int32) *corev1.ContainerRestartRuleOnExitCodes {
 }
 
 // containerRestart encodes essential and ECS's container restartPolicy as Kubernetes
-// container restart policies and rules (KEP-5307 and KEP-5532, on by default in 1.37).
+// container restart policies and rules (KEP-5307, on by default since 1.35).
 //
 // Services (pod restartPolicy Always):
 //   - An essential container's exit stops an ECS task and the scheduler starts a new one. The
-//     closest Kubernetes encoding is restartPolicy Never with the rule
-//     {action: RestartAllContainers, exitCodes: NotIn []}: any exit restarts the whole Pod in
-//     place, init containers included, on the same node.
+//     container gets restartPolicy Never, so that it stays stopped, and the Service controller
+//     stops the task (deletes the Pod) and its ReplicaSet starts a replacement, anywhere. A
+//     kubelet that predates container restart policies restarts the container in place
+//     instead; the Service controller sees the restart and stops the task all the same. No
+//     RestartAllContainers rule: the scheduler would only place such Pods on nodes whose
+//     kubelet declares RestartAllContainersOnContainerExits (v1.35+ with the gate on).
 //   - A non-essential container stays stopped and the task goes on: restartPolicy Never.
 //   - ECS's restartPolicy (enabled) restarts the container in place unless it exited with an
-//     ignored code: a first rule {action: Restart, exitCodes: NotIn ignoredExitCodes}.
+//     ignored code: a rule {action: Restart, exitCodes: NotIn ignoredExitCodes}. The Service
+//     controller reads restartAttemptPeriod from the AnnotationRestartPolicies annotation: an
+//     essential container that exits sooner than that after it started stops its task.
 //
 // Tasks (pod restartPolicy Never): containers keep the Pod's Never (the Task controller stops
 // the task when an essential container exits), except those with ECS's restartPolicy enabled,
 // which get restartPolicy Never with the Restart rule above.
 //
-// Sidecars must have restartPolicy Always to be sidecars; for Services an essential sidecar
-// also gets the RestartAllContainers rule (and the Restart rule first, when ECS's restart
-// policy is on), which the API server allows on restartable init containers. Init containers
-// that run to completion keep the Pod's policy (a Service's Pod reruns a failed one); a Task's
-// gets the Restart rule with 0 among the ignored codes, because a clean exit is completion.
+// Sidecars must have restartPolicy Always to be sidecars: the kubelet restarts them in place,
+// and the Service controller stops the task when an essential one exited. Init containers that
+// run to completion keep the Pod's policy (a Service's Pod reruns a failed one); a Task's gets
+// the Restart rule with 0 among the ignored codes, because a clean exit is completion.
 func (t *translation) containerRestart(i int, c *ecsv1.ContainerDefinition) (*corev1.ContainerRestartPolicy, []corev1.ContainerRestartRule) {
 	service := t.restart == corev1.RestartPolicyAlways
 	rp := c.RestartPolicy
 	enabled := rp != nil && rp.Enabled
-	if rp != nil && rp.RestartAttemptPeriod != nil {
-		t.notes.add(containerField(c, "restartPolicy.restartAttemptPeriod"), "Kubernetes restarts with an exponential back-off and has no minimum running time before a restart")
+	if enabled && rp.RestartAttemptPeriod != nil && (!service || !essential(c)) {
+		t.notes.add(containerField(c, "restartPolicy.restartAttemptPeriod"), "only an essential container of a Service task is held to it (its task is stopped); the kubelet restarts other containers with its exponential back-off")
 	}
 	restart := func(ignored []int32) corev1.ContainerRestartRule {
 		return corev1.ContainerRestartRule{Action: corev1.ContainerRestartRuleActionRestart, ExitCodes: exitNotIn(ignored)}
 	}
-	restartAll := corev1.ContainerRestartRule{Action: corev1.ContainerRestartRuleActionRestartAllContainers, ExitCodes: anyExit()}
 	var rules []corev1.ContainerRestartRule
 
 	switch t.layout.roles[i] {
 	case roleSidecar:
-		if service && essential(c) {
-			if enabled {
-				rules = append(rules, restart(rp.IgnoredExitCodes))
-			}
-			rules = append(rules, restartAll)
-		} else if enabled && len(rp.IgnoredExitCodes) > 0 {
+		if enabled && len(rp.IgnoredExitCodes) > 0 && (!service || !essential(c)) {
 			t.notes.add(containerField(c, "restartPolicy.ignoredExitCodes"), "the container is a sidecar of the containers that depend on it, and Kubernetes restarts sidecars after every exit")
 		}
 		return ptr.To(corev1.ContainerRestartPolicyAlways), rules
@@ -85,9 +77,6 @@ func (t *translation) containerRestart(i int, c *ecsv1.ContainerDefinition) (*co
 	}
 	if enabled {
 		rules = append(rules, restart(rp.IgnoredExitCodes))
-	}
-	if service && essential(c) {
-		rules = append(rules, restartAll)
 	}
 	if service || enabled {
 		return ptr.To(corev1.ContainerRestartPolicyNever), rules

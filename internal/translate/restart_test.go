@@ -10,12 +10,8 @@ import (
 )
 
 var (
-	never      = ptr.To(corev1.ContainerRestartPolicyNever)
-	always     = ptr.To(corev1.ContainerRestartPolicyAlways)
-	restartAll = corev1.ContainerRestartRule{
-		Action:    corev1.ContainerRestartRuleActionRestartAllContainers,
-		ExitCodes: &corev1.ContainerRestartRuleOnExitCodes{Operator: corev1.ContainerRestartRuleOnExitCodesOpNotIn},
-	}
+	never  = ptr.To(corev1.ContainerRestartPolicyNever)
+	always = ptr.To(corev1.ContainerRestartPolicyAlways)
 )
 
 func restartUnless(codes ...int32) corev1.ContainerRestartRule {
@@ -42,9 +38,9 @@ func TestPodTemplate_essentialAndRestartPolicy(t *testing.T) {
 		other func(*ecsv1.ContainerDefinition)
 		want  want
 	}{
-		{"service essential: any exit restarts the task", service, func(*ecsv1.ContainerDefinition) {}, want{never, []corev1.ContainerRestartRule{restartAll}}},
+		{"service essential stays stopped for the controller to stop the task", service, func(*ecsv1.ContainerDefinition) {}, want{never, nil}},
 		{"service non-essential stays stopped", service, nonEssential, want{never, nil}},
-		{"service essential with ECS restart", service, ecsRestart(0, 143, 0), want{never, []corev1.ContainerRestartRule{restartUnless(0, 143), restartAll}}},
+		{"service essential with ECS restart", service, ecsRestart(0, 143, 0), want{never, []corev1.ContainerRestartRule{restartUnless(0, 143)}}},
 		{"service non-essential with ECS restart", service, func(c *ecsv1.ContainerDefinition) { nonEssential(c); ecsRestart()(c) }, want{never, []corev1.ContainerRestartRule{restartUnless()}}},
 		{"task essential keeps the pod's Never", task, func(*ecsv1.ContainerDefinition) {}, want{nil, nil}},
 		{"task non-essential keeps the pod's Never", task, nonEssential, want{nil, nil}},
@@ -61,12 +57,23 @@ func TestPodTemplate_essentialAndRestartPolicy(t *testing.T) {
 	}
 }
 
-func TestPodTemplate_restartAttemptPeriodNoted(t *testing.T) {
-	out := mustTranslate(t, service(spec(ctr("app", func(c *ecsv1.ContainerDefinition) {
-		c.RestartPolicy = &ecsv1.ContainerRestartPolicy{Enabled: true, RestartAttemptPeriod: ptr.To[int32](60)}
-	}))))
-	if !hasNote(out.Unsupported, "containerDefinitions[app].restartPolicy.restartAttemptPeriod") {
-		t.Errorf("not noted: %q", out.Unsupported)
+func TestPodTemplate_restartAttemptPeriodHonouredForEssentialServiceContainersOnly(t *testing.T) {
+	period := func(c *ecsv1.ContainerDefinition) {
+		c.RestartPolicy = &ecsv1.ContainerRestartPolicy{Enabled: true, RestartAttemptPeriod: ptr.To[int32](60), IgnoredExitCodes: []int32{0}}
+	}
+	out := mustTranslate(t, service(spec(ctr("app", period), ctr("helper", nonEssential, period), ctr("plain", ecsRestart()))))
+	if hasNote(out.Unsupported, "containerDefinitions[app].restartPolicy.restartAttemptPeriod") {
+		t.Errorf("an essential Service container's period is honoured, yet noted: %q", out.Unsupported)
+	}
+	if !hasNote(out.Unsupported, "containerDefinitions[helper].restartPolicy.restartAttemptPeriod") {
+		t.Errorf("a non-essential container's period is not honoured and must be noted: %q", out.Unsupported)
+	}
+	want := `{"app":{"ignoredExitCodes":[0],"restartAttemptPeriod":60},"helper":{"ignoredExitCodes":[0],"restartAttemptPeriod":60},"plain":{"restartAttemptPeriod":300}}`
+	if got := out.Template.Annotations[AnnotationRestartPolicies]; got != want {
+		t.Errorf("restart policies annotation\n got %s\nwant %s", got, want)
+	}
+	if _, ok := mustTranslate(t, service(spec(ctr("app")))).Template.Annotations[AnnotationRestartPolicies]; ok {
+		t.Error("no restart policy, no annotation")
 	}
 }
 
@@ -81,8 +88,8 @@ func TestPodTemplate_sidecarRestart(t *testing.T) {
 		mod  func(*ecsv1.ContainerDefinition)
 		want want
 	}{
-		{"service essential sidecar restarts the task", service, func(*ecsv1.ContainerDefinition) {}, want{always, []corev1.ContainerRestartRule{restartAll}}},
-		{"service essential sidecar with ECS restart", service, ecsRestart(2), want{always, []corev1.ContainerRestartRule{restartUnless(2), restartAll}}},
+		{"service essential sidecar: the controller stops the task", service, func(*ecsv1.ContainerDefinition) {}, want{always, nil}},
+		{"service essential sidecar with ECS restart", service, ecsRestart(2), want{always, nil}},
 		{"service non-essential sidecar", service, nonEssential, want{always, nil}},
 		{"task essential sidecar", task, func(*ecsv1.ContainerDefinition) {}, want{always, nil}},
 	} {

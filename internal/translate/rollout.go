@@ -2,10 +2,13 @@ package translate
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 )
 
 // RollingUpdate is a Deployment's rolling update in absolute numbers of tasks.
@@ -33,7 +36,7 @@ func RollingUpdateFor(desired, maximumPercent, minimumHealthyPercent int32) (Rol
 	}
 	d := int64(desired)
 	most := d * int64(maximumPercent) / 100
-	least := ceilDiv(d*int64(minimumHealthyPercent), 100)
+	least := ceilPercent(d * int64(minimumHealthyPercent))
 	ru := RollingUpdate{
 		MaxSurge:       int32(max(most-d, 0)),
 		MaxUnavailable: int32(max(d-least, 0)),
@@ -50,17 +53,31 @@ func MinAvailable(desired, minimumHealthyPercent int32) int32 {
 	if desired <= 0 || minimumHealthyPercent <= 0 {
 		return 0
 	}
-	return int32(ceilDiv(int64(desired)*int64(minimumHealthyPercent), 100))
+	return int32(ceilPercent(int64(desired) * int64(minimumHealthyPercent)))
 }
 
-// CircuitBreakerThreshold is how many failed tasks trip ECS's deployment circuit breaker:
-// half the desired count, rounded up, at least 3 and at most 200.
-func CircuitBreakerThreshold(desired int32) int32 {
-	return int32(min(max(ceilDiv(int64(desired), 2), 3), 200))
+// CircuitBreakerThreshold is how many failed tasks trip ECS's deployment circuit breaker. By
+// default (BOUNDED_PERCENT 50) half the desired count, rounded up, at least 3 and at most 200;
+// COUNT takes the value as it is, UNBOUNDED_PERCENT the percentage without the bounds (at
+// least 1, so a Service scaled to 0 still has a threshold).
+func CircuitBreakerThreshold(desired int32, cfg *ecsv1.ThresholdConfiguration) int32 {
+	typ, value := ecsv1.ThresholdBoundedPercent, int64(50)
+	if cfg != nil {
+		typ, value = cfg.Type, int64(cfg.Value)
+	}
+	switch typ {
+	case ecsv1.ThresholdCount:
+		return int32(max(value, 1))
+	case ecsv1.ThresholdUnboundedPercent:
+		return int32(min(max(ceilPercent(int64(desired)*value), 1), math.MaxInt32))
+	default:
+		return int32(min(max(ceilPercent(int64(desired)*value), 3), 200))
+	}
 }
 
-// ceilDiv is a/b rounded up, for a >= 0 and b > 0.
-func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+// ceilPercent is a percentage product (count × percent) divided by 100, rounded up, as ECS rounds
+// minimumHealthyPercent and failure thresholds; for product >= 0.
+func ceilPercent(product int64) int64 { return (product + 99) / 100 }
 
 // DaemonUpdate is a DAEMON service's DaemonSet rolling update. ECS starts no extra daemon task
 // on a node (maximumPercent is not used for daemons), so there is never a surge; it keeps

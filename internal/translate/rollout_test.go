@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 )
 
 func TestRollingUpdateFor_ecsRounding(t *testing.T) {
@@ -71,13 +73,44 @@ func TestMinAvailable_roundsUp(t *testing.T) {
 	}
 }
 
-func TestCircuitBreakerThreshold_clamped(t *testing.T) {
-	for _, tc := range []struct{ desired, want int32 }{
-		{0, 3}, {1, 3}, {5, 3}, {6, 3}, {7, 4}, {10, 5}, {399, 200}, {400, 200}, {5000, 200},
+func TestCircuitBreakerThreshold_followsTheThresholdConfiguration(t *testing.T) {
+	count := func(v int32) *ecsv1.ThresholdConfiguration {
+		return &ecsv1.ThresholdConfiguration{Type: ecsv1.ThresholdCount, Value: v}
+	}
+	bounded := func(v int32) *ecsv1.ThresholdConfiguration {
+		return &ecsv1.ThresholdConfiguration{Type: ecsv1.ThresholdBoundedPercent, Value: v}
+	}
+	unbounded := func(v int32) *ecsv1.ThresholdConfiguration {
+		return &ecsv1.ThresholdConfiguration{Type: ecsv1.ThresholdUnboundedPercent, Value: v}
+	}
+	for _, tc := range []struct {
+		name    string
+		desired int32
+		cfg     *ecsv1.ThresholdConfiguration
+		want    int32
+	}{
+		{"default: at least 3", 0, nil, 3},
+		{"default: 1 task", 1, nil, 3},
+		{"default: 6 tasks", 6, nil, 3},
+		{"default: half of 7 rounded up", 7, nil, 4},
+		{"default: half of 10", 10, nil, 5},
+		{"default: at most 200", 399, nil, 200},
+		{"default: 5000 tasks", 5000, nil, 200},
+		{"BOUNDED_PERCENT 50 is the default", 10, bounded(50), 5},
+		{"BOUNDED_PERCENT 100 of 400 is capped", 400, bounded(100), 200},
+		{"BOUNDED_PERCENT 10 of 10 is at least 3", 10, bounded(10), 3},
+		{"COUNT is the value", 1000, count(7), 7},
+		{"COUNT 1 fails on the first failure", 1, count(1), 1},
+		{"UNBOUNDED_PERCENT 100 of 400", 400, unbounded(100), 400},
+		{"UNBOUNDED_PERCENT 10 of 1 is 1", 1, unbounded(10), 1},
+		{"UNBOUNDED_PERCENT of 0 tasks is 1", 0, unbounded(50), 1},
+		{"UNBOUNDED_PERCENT 250 of 3", 3, unbounded(250), 8},
 	} {
-		if got := CircuitBreakerThreshold(tc.desired); got != tc.want {
-			t.Errorf("CircuitBreakerThreshold(%d) = %d, want %d", tc.desired, got, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if got := CircuitBreakerThreshold(tc.desired, tc.cfg); got != tc.want {
+				t.Errorf("CircuitBreakerThreshold(%d, %+v) = %d, want %d", tc.desired, tc.cfg, got, tc.want)
+			}
+		})
 	}
 }
 

@@ -138,7 +138,7 @@ func TestService_AFailingRevisionTripsTheCircuitBreakerAndRollsBack(t *testing.T
       enable: true
       rollback: true
 `))
-	waitService(t, ns, "cart", converge, func(g Gomega, st ecsv1.ServiceStatus) {
+	first := waitService(t, ns, "cart", converge, func(g Gomega, st ecsv1.ServiceStatus) {
 		steady(g, st)
 		g.Expect(st.RunningCount).To(Equal(int32(2)))
 	})
@@ -156,6 +156,9 @@ func TestService_AFailingRevisionTripsTheCircuitBreakerAndRollsBack(t *testing.T
 		HaveField("TaskDefinition", "cart:2"),
 		HaveField("RolloutState", ecsv1.RolloutFailed),
 	)))
+	// The rollback is a deployment of its own, completed, not the first one revived.
+	g.Expect(st.Deployments[0]).To(And(HaveField("Status", ecsv1.DeploymentPrimary), HaveField("TaskDefinition", "cart:1"),
+		HaveField("RolloutState", ecsv1.RolloutCompleted), HaveField("ID", Not(Equal(first.Deployments[0].ID)))))
 	for _, p := range tasksOf(t.Context(), g, ns, "cart") {
 		g.Expect(p.Spec.Containers[0].Image).To(Equal("nginx:1.27"), "only revision 1's tasks are left")
 	}
@@ -225,9 +228,9 @@ func TestService_BrokenTasksFailTheFirstDeployment(t *testing.T) {
 	}{
 		{"crash", "kwok.local/exit-1", 2},
 		{"unhealthy", "kwok.local/unhealthy", 2},
-		// A task whose image cannot be pulled is one failure however often the kubelet retries
-		// (docs/ecs-semantics.md): three of them reach the threshold.
-		{"no-image", "kwok.local/pull-error:1.0", 3},
+		// A task whose image cannot be pulled is one failure however often the kubelet retries;
+		// it is stopped after --task-start-timeout and replaced, so one task fails three times.
+		{"no-image", "kwok.local/pull-error:1.0", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
@@ -243,8 +246,39 @@ func TestService_BrokenTasksFailTheFirstDeployment(t *testing.T) {
 				g.Expect(st.Deployments[0].RolloutState).To(Equal(ecsv1.RolloutFailed), "deployments %+v", st.Deployments)
 			})
 			g.Expect(st.Deployments[0].FailedTasks).To(BeNumerically(">=", 3), "the threshold for up to 6 tasks is 3")
+			g.Expect(st.Deployments[0].CircuitBreaker).To(HaveValue(And(
+				HaveField("Status", ecsv1.CircuitBreakerTriggered), HaveField("Threshold", int32(3)),
+				HaveField("FailureCount", BeNumerically(">=", 3)))))
 			g.Expect(st.RunningCount).To(BeZero())
 			g.Expect(eventMessages(st)).To(ContainElement(ContainSubstring("deployment failed: tasks failed to start.")))
 		})
 	}
+}
+
+func TestService_AnEssentialContainerExitStopsTheTaskAndAReplacementStarts(t *testing.T) {
+	g := NewWithT(t)
+	ns := namespaceA
+	// The container runs ~1 s, then exits with 2: ECS stops the task and starts another one,
+	// on any kubelet — one that keeps the container stopped, or one that restarts it in place.
+	apply(t, asA, taskDefinition(ns, "flaky", "flaky", "kwok.local/exit-2"))
+	apply(t, asA, service(ns, "flaky", "flaky", 1, ""))
+	var first string
+	g.Eventually(func(g Gomega) {
+		tasks := tasksOf(t.Context(), g, ns, "flaky")
+		g.Expect(tasks).NotTo(BeEmpty())
+		first = tasks[0].Name
+	}, converge, 200*time.Millisecond).Should(Succeed())
+	st := waitService(t, ns, "flaky", converge, func(g Gomega, st ecsv1.ServiceStatus) {
+		g.Expect(eventMessages(st)).To(ContainElement(MatchRegexp(
+			`^\(service flaky\) \(task flaky-[a-z0-9-]+\) was stopped: Essential container in task exited: app exited with code 2\.$`)))
+		g.Expect(eventMessages(st)).To(ContainElement(ContainSubstring("(service flaky) has stopped 1 running tasks")))
+		g.Expect(st.Deployments).NotTo(BeEmpty())
+		g.Expect(st.Deployments[0].FailedTasks).To(BeNumerically(">=", 2))
+	})
+	g.Expect(st.Deployments[0].CircuitBreaker).To(BeNil(), "no breaker asked for, none reported")
+	g.Eventually(func(g Gomega) {
+		for _, p := range tasksOf(t.Context(), g, ns, "flaky") {
+			g.Expect(p.Name).NotTo(Equal(first), "the stopped task was replaced, not restarted in place")
+		}
+	}, converge, 200*time.Millisecond).Should(Succeed())
 }

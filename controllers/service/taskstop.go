@@ -1,0 +1,174 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/translate"
+)
+
+// DefaultTaskStartTimeout is how long a Service task may wait for a container that cannot start
+// (an image that cannot be pulled, a missing Secret key) before it is stopped and replaced.
+const DefaultTaskStartTimeout = 20 * time.Second
+
+// taskVerdict is what the Service controller makes of one of its task Pods.
+type taskVerdict struct {
+	// stop is why the task must be stopped (ECS's stoppedReason); empty while it may run on.
+	stop string
+	// failed is true when the task counts as a failed task, for failedTasks and the breaker.
+	failed bool
+	// recheck is when a task that cannot start yet must be looked at again, zero if never.
+	recheck time.Duration
+}
+
+// judgeTask applies ECS's task semantics to a Service task the kubelet runs:
+//   - an essential container that exited stops the task, unless its ECS restart policy restarts
+//     it in place (an exit code it does not ignore, after running at least restartAttemptPeriod);
+//     a kubelet that restarted it anyway (one that predates container restart policies) does
+//     not change that;
+//   - a container that cannot start (image pull, configuration) fails the task at once and
+//     stops it after startTimeout, as ECS stops a task with CannotPullContainerError;
+//   - an init container (a SUCCESS or COMPLETE dependency) that failed stops the task;
+//   - a Pod that is Failed or Succeeded is a stopped task.
+//
+// A Pod being deleted is judged too, so that a failure is counted even when the Pod is stopped
+// before a status holding its count could be written.
+func judgeTask(pod *corev1.Pod, now time.Time, startTimeout time.Duration) taskVerdict {
+	names := shared.ECSContainerNames(pod)
+	if pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded {
+		reason := "Task stopped: all containers exited"
+		if exit := essentialExitReason(pod, names); exit != "" {
+			reason = exit
+		} else if pod.Status.Reason != "" {
+			reason = fmt.Sprintf("Task stopped: %s: %s", pod.Status.Reason, pod.Status.Message)
+		}
+		return taskVerdict{stop: reason, failed: true}
+	}
+	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+		w := cs.State.Waiting
+		if w == nil {
+			continue
+		}
+		kind, ok := shared.FailedToStartReasons[w.Reason]
+		if !ok {
+			continue
+		}
+		started := pod.CreationTimestamp.Time
+		if pod.Status.StartTime != nil {
+			started = pod.Status.StartTime.Time
+		}
+		v := taskVerdict{failed: true}
+		if waited := now.Sub(started); waited >= startTimeout {
+			v.stop = fmt.Sprintf("%s: %s: %s", kind, shared.ECSName(names, cs.Name), w.Message)
+		} else {
+			v.recheck = startTimeout - waited
+		}
+		return v
+	}
+	if exit := essentialExitReason(pod, names); exit != "" {
+		return taskVerdict{stop: exit, failed: true}
+	}
+	return taskVerdict{}
+}
+
+// essentialExitReason says which exit stopped the task: an essential container's exit its ECS
+// restart policy does not cover, or a failed init container. Empty when there is none.
+func essentialExitReason(pod *corev1.Pod, names map[string]string) string {
+	essential := shared.EssentialContainers(pod)
+	policies := restartPolicies(pod)
+	sidecar := map[string]bool{}
+	for _, c := range pod.Spec.InitContainers {
+		sidecar[c.Name] = c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+	}
+	for _, cs := range pod.Status.InitContainerStatuses {
+		if sidecar[cs.Name] {
+			continue
+		}
+		exit := cs.State.Terminated
+		if exit == nil && cs.RestartCount > 0 {
+			exit = cs.LastTerminationState.Terminated
+		}
+		if exit != nil && exit.ExitCode != 0 {
+			return fmt.Sprintf("Dependency container in task exited: %s exited with code %d", shared.ECSName(names, cs.Name), exit.ExitCode)
+		}
+	}
+	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+		if !essential[cs.Name] {
+			continue
+		}
+		exit := cs.State.Terminated
+		if exit == nil && cs.RestartCount > 0 {
+			exit = cs.LastTerminationState.Terminated
+		}
+		if exit == nil || restartedInPlace(policies[cs.Name], exit) {
+			continue
+		}
+		return fmt.Sprintf("Essential container in task exited: %s exited with code %d", shared.ECSName(names, cs.Name), exit.ExitCode)
+	}
+	return ""
+}
+
+// restartedInPlace reports whether ECS restarts a container in place after this exit: its
+// restart policy is on, the exit code is not ignored, and it ran for restartAttemptPeriod.
+func restartedInPlace(policy *translate.RestartPolicy, exit *corev1.ContainerStateTerminated) bool {
+	if policy == nil || slices.Contains(policy.IgnoredExitCodes, exit.ExitCode) {
+		return false
+	}
+	ran := exit.FinishedAt.Sub(exit.StartedAt.Time)
+	return !exit.StartedAt.IsZero() && ran >= time.Duration(policy.RestartAttemptPeriod)*time.Second
+}
+
+// restartPolicies reads the ECS restart policies the translation recorded on the Pod.
+func restartPolicies(pod *corev1.Pod) map[string]*translate.RestartPolicy {
+	out := map[string]*translate.RestartPolicy{}
+	if raw := pod.Annotations[translate.AnnotationRestartPolicies]; raw != "" {
+		_ = json.Unmarshal([]byte(raw), &out)
+	}
+	return out
+}
+
+// stopFailedTasks stops the tasks ECS would stop (judgeTask): it deletes their Pods, and their
+// ReplicaSet or DaemonSet starts replacements; taskChanges reports them once they are going.
+// It returns when a task that cannot start yet must be looked at again.
+func (r *Reconciler) stopFailedTasks(ctx context.Context, pods []corev1.Pod) (time.Duration, error) {
+	now := r.Clock.Now()
+	var recheck time.Duration
+	for i := range pods {
+		pod := &pods[i]
+		if !pod.DeletionTimestamp.IsZero() {
+			continue
+		}
+		v := judgeTask(pod, now, r.startTimeout())
+		if v.recheck > 0 && (recheck == 0 || v.recheck < recheck) {
+			recheck = v.recheck
+		}
+		if v.stop == "" {
+			continue
+		}
+		uid := pod.UID
+		err := r.Delete(ctx, pod, client.Preconditions{UID: &uid})
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			return 0, fmt.Errorf("stopping task %s: %w", pod.Name, err)
+		}
+		// The Pod in hand is the cache's; marking it lets this reconcile report the stop.
+		pod.DeletionTimestamp = ptr.To(metav1.NewTime(now))
+	}
+	return recheck, nil
+}
+
+func (r *Reconciler) startTimeout() time.Duration {
+	if r.TaskStartTimeout > 0 {
+		return r.TaskStartTimeout
+	}
+	return DefaultTaskStartTimeout
+}
