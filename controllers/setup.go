@@ -11,6 +11,7 @@ import (
 	"github.com/ecs-operator/ecs-operator/controllers/placement"
 	"github.com/ecs-operator/ecs-operator/controllers/service"
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/alarms"
 )
 
 // Options tune the controllers.
@@ -21,6 +22,11 @@ type Options struct {
 	// TaskStartTimeout is how long a Service task may wait for a container that cannot start
 	// before it is stopped and replaced; zero means service.DefaultTaskStartTimeout.
 	TaskStartTimeout time.Duration
+	// AlertmanagerURL is the Alertmanager whose active alerts are deployment alarms (the
+	// alertname is the alarm name); empty means only the Services' annotation says.
+	AlertmanagerURL string
+	// AlarmPollInterval is how often the Alertmanager is asked.
+	AlarmPollInterval time.Duration
 }
 
 // SetupAll registers the field indexes, every reconciler and the Cluster counter with mgr.
@@ -30,6 +36,21 @@ func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock, opt
 	}
 	// One Applier for every reconciler: one field owner, one memory of what was applied.
 	applier := &shared.Applier{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme()}
+	svc := &service.Reconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
+		Recorder: mgr.GetEventRecorder("ecs-operator-service"), Clock: clk, Applier: applier,
+		TaskStartTimeout: opts.TaskStartTimeout}
+	if opts.AlertmanagerURL != "" {
+		am, err := alarms.NewClient(opts.AlertmanagerURL, nil)
+		if err != nil {
+			return fmt.Errorf("--alertmanager-url: %w", err)
+		}
+		onChange, events := service.AlarmWaker(ctx, mgr.GetClient())
+		poller := alarms.NewPoller(am, opts.AlarmPollInterval, onChange)
+		if err := mgr.Add(poller); err != nil {
+			return fmt.Errorf("adding the alarm poller: %w", err)
+		}
+		svc.Alarms, svc.AlarmEvents = poller, events
+	}
 	setups := []struct {
 		kind  string
 		setup func() error
@@ -38,11 +59,7 @@ func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock, opt
 			return (&TaskDefinitionReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 				Recorder: mgr.GetEventRecorder("ecs-operator-taskdefinition"), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
 		}},
-		{"Service", func() error {
-			return (&service.Reconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-				Recorder: mgr.GetEventRecorder("ecs-operator-service"), Clock: clk, Applier: applier,
-				TaskStartTimeout: opts.TaskStartTimeout}).SetupWithManager(mgr)
-		}},
+		{"Service", func() error { return svc.SetupWithManager(mgr) }},
 		{"Task", func() error {
 			return (&TaskReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 				Recorder: mgr.GetEventRecorder("ecs-operator-task"), Clock: clk, APIReader: mgr.GetAPIReader(), Applier: applier}).SetupWithManager(mgr)

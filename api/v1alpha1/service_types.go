@@ -60,10 +60,12 @@ type ThresholdConfiguration struct {
 	Value int32 `json:"value"`
 }
 
-// DeploymentAlarms are CloudWatch alarms that fail a deployment. They are recorded; Kubernetes
-// has no CloudWatch to watch.
+// DeploymentAlarms are alarms that fail a deployment while it is in progress. An alarm is in
+// ALARM state when the Service's annotation ecs.operator.dev/alarms-in-alarm lists its name, or,
+// when the operator polls an Alertmanager (--alertmanager-url), while an alert of that alertname
+// fires with no namespace label or the Service's namespace.
 type DeploymentAlarms struct {
-	// alarmNames are the CloudWatch alarms.
+	// alarmNames are the alarms (CloudWatch alarm names in ECS, alert names here).
 	// +required
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=10
@@ -74,7 +76,7 @@ type DeploymentAlarms struct {
 	// +required
 	Enable bool `json:"enable"`
 
-	// rollback rolls back when an alarm fires.
+	// rollback rolls the deployment an alarm failed back to the last completed one.
 	// +required
 	Rollback bool `json:"rollback"`
 }

@@ -29,6 +29,7 @@ import (
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/controllers"
 	"github.com/ecs-operator/ecs-operator/controllers/service"
+	"github.com/ecs-operator/ecs-operator/internal/alarms"
 )
 
 // leaderElectionID names the Lease the replicas of the manager elect their leader with.
@@ -51,6 +52,9 @@ type options struct {
 	clusterCountInterval time.Duration
 	// taskStartTimeout is how long a Service task may wait for a container that cannot start.
 	taskStartTimeout time.Duration
+	// alertmanagerURL and alarmPollInterval: where deployment alarms are read, how often.
+	alertmanagerURL   string
+	alarmPollInterval time.Duration
 	// pprofAddr serves net/http/pprof when set.
 	pprofAddr   string
 	enableHTTP2 bool
@@ -101,6 +105,11 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 		"How long a Service task may wait for a container that cannot start (an image that cannot be pulled, "+
 			"a missing Secret) before it is stopped as ECS stops it (CannotPullContainerError) and replaced; "+
 			"each such task counts toward the deployment circuit breaker.")
+	fs.StringVar(&opts.alertmanagerURL, "alertmanager-url", "",
+		"Base URL of an Alertmanager-compatible API (v2) whose active alerts are deployment alarms: an alert whose "+
+			"alertname is one of a Service's deploymentConfiguration.alarms.alarmNames, with no namespace label or the "+
+			"Service's, fails its deployment. Empty: only the Service annotation ecs.operator.dev/alarms-in-alarm says.")
+	fs.DurationVar(&opts.alarmPollInterval, "alarm-poll-interval", 15*time.Second, "How often the Alertmanager is asked for active alerts.")
 	fs.StringVar(&opts.pprofAddr, "pprof-bind-address", "",
 		`Address to serve net/http/pprof on, for example "127.0.0.1:6060"; empty (the default) serves nothing.`)
 	fs.BoolVar(&opts.enableHTTP2, "enable-http2", false,
@@ -122,6 +131,14 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 	}
 	if opts.taskStartTimeout < time.Second {
 		return nil, fmt.Errorf("--task-start-timeout %s must be at least 1s", opts.taskStartTimeout)
+	}
+	if opts.alarmPollInterval < time.Second {
+		return nil, fmt.Errorf("--alarm-poll-interval %s must be at least 1s", opts.alarmPollInterval)
+	}
+	if opts.alertmanagerURL != "" {
+		if _, err := alarms.NewClient(opts.alertmanagerURL, nil); err != nil {
+			return nil, fmt.Errorf("--alertmanager-url: %w", err)
+		}
 	}
 	if opts.webhookPort < 1 || opts.webhookPort > 65535 {
 		return nil, fmt.Errorf("--webhook-port %d is not a TCP port", opts.webhookPort)
@@ -198,7 +215,8 @@ func run(opts *options) error {
 	}
 	ctx := ctrl.SetupSignalHandler()
 	if err := setupControllers(ctx, mgr, controllers.Options{
-		ClusterCountInterval: opts.clusterCountInterval, TaskStartTimeout: opts.taskStartTimeout}); err != nil {
+		ClusterCountInterval: opts.clusterCountInterval, TaskStartTimeout: opts.taskStartTimeout,
+		AlertmanagerURL: opts.alertmanagerURL, AlarmPollInterval: opts.alarmPollInterval}); err != nil {
 		return err
 	}
 	if opts.enableWebhooks {

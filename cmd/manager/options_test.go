@@ -48,6 +48,11 @@ func TestParseOptions_FlagsUsersExpect(t *testing.T) {
 		{name: "the task start timeout is a flag", args: []string{"--task-start-timeout=2m"},
 			check: func(o *options) bool { return o.taskStartTimeout == 2*time.Minute }},
 		{name: "a task start timeout under a second is an error", args: []string{"--task-start-timeout=10ms"}, wantErr: "--task-start-timeout 10ms must be at least 1s"},
+		{name: "an Alertmanager is polled every 15 s by default", args: []string{"--alertmanager-url=http://alertmanager.monitoring:9093"},
+			check: func(o *options) bool {
+				return o.alertmanagerURL == "http://alertmanager.monitoring:9093" && o.alarmPollInterval == 15*time.Second
+			}},
+		{name: "an Alertmanager URL that is no http URL is an error", args: []string{"--alertmanager-url=ftp://am"}, wantErr: "--alertmanager-url"},
 		{name: "stray arguments are an error", args: []string{"extra"}, wantErr: "unexpected arguments"},
 	}
 	for _, tc := range tests {

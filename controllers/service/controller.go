@@ -31,6 +31,7 @@ import (
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
@@ -54,6 +55,11 @@ type Reconciler struct {
 	Recorder events.EventRecorder
 	Clock    clock.PassiveClock
 	Applier  *shared.Applier
+
+	// Alarms reports the deployment alarms an Alertmanager fires; nil when none is polled.
+	Alarms AlarmSource
+	// AlarmEvents wakes the Services whose alarms changed in Alarms (AlarmWaker).
+	AlarmEvents <-chan event.TypedGenericEvent[*ecsv1.Service]
 
 	// TaskStartTimeout is how long a task may wait for a container that cannot start before
 	// it is stopped and replaced (DefaultTaskStartTimeout when zero).
@@ -232,6 +238,7 @@ func (r *Reconciler) observe(svc *ecsv1.Service, spec specResult, pods []corev1.
 		Now:            now,
 		Pods:           pods,
 		CircuitBreaker: circuitBreaker(svc),
+		AlarmsInAlarm:  alarmsInAlarm(svc, r.Alarms),
 		Problems:       spec.problems,
 		ProblemReason:  spec.problemReason,
 	}

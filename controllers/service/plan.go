@@ -51,8 +51,7 @@ func (r *Reconciler) planDeployment(ctx context.Context, svc *ecsv1.Service, res
 	if failed == nil {
 		return plan, nil
 	}
-	cb := circuitBreaker(svc)
-	if cb == nil || !cb.Rollback {
+	if !rollsBack(svc, failed) {
 		// ECS stops a failed deployment; pausing the Deployment does the same.
 		plan.paused = true
 		return plan, nil
@@ -125,6 +124,17 @@ func rollbackTarget(svc *ecsv1.Service, failed deploymentKey) string {
 		}
 	}
 	return ""
+}
+
+// rollsBack reports whether a failed deployment is rolled back: by its alarms' rollback when
+// they failed it, else by the circuit breaker's.
+func rollsBack(svc *ecsv1.Service, failed *ecsv1.Deployment) bool {
+	if failedByAlarm(failed) {
+		cfg := alarmConfig(svc)
+		return cfg != nil && cfg.Rollback
+	}
+	cb := circuitBreaker(svc)
+	return cb != nil && cb.Rollback
 }
 
 func primaryFailed(status ecsv1.ServiceStatus) bool {

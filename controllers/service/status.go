@@ -40,6 +40,14 @@ func deploymentID(svc *ecsv1.Service, key deploymentKey) string {
 	return fmt.Sprintf("ecs-svc/%019d", h.Sum64()%10_000_000_000_000_000_000)
 }
 
+// alarmFailurePrefix starts the rolloutStateReason of a deployment its alarms failed.
+const alarmFailurePrefix = "ECS deployment alarms: "
+
+// failedByAlarm tells a deployment its alarms failed from one the circuit breaker failed.
+func failedByAlarm(d *ecsv1.Deployment) bool {
+	return strings.HasPrefix(d.RolloutStateReason, alarmFailurePrefix)
+}
+
 // rollbackDeploymentID is the ID of the deployment that rolls the failed deployment back to
 // key: a new deployment, as in ECS, not the completed one it returns to.
 func rollbackDeploymentID(svc *ecsv1.Service, key deploymentKey, failedID string) string {
@@ -68,6 +76,8 @@ type serviceObservation struct {
 	ProblemReason string
 	// LaunchFailures are why tasks could not be created (quota, Pod Security, admission).
 	LaunchFailures []string
+	// AlarmsInAlarm are the Service's deployment alarms in ALARM state.
+	AlarmsInAlarm []string
 	// Failures are each deployment's tasks that failed since the last observation.
 	Failures map[deploymentKey]int32
 	// Healthy marks the deployments one of whose tasks became healthy since then.
@@ -164,6 +174,12 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 		primary.RolloutStateReason = "ECS deployment circuit breaker: tasks failed to start."
 		primary.CircuitBreaker.Status = ecsv1.CircuitBreakerTriggered
 		events = append(events, newMessage(kindDeploymentFailed, "(service %s) (deployment %s) deployment failed: tasks failed to start.", name, primaryID))
+	case len(obs.AlarmsInAlarm) > 0 && obs.RollbackOf == "":
+		// A rollback is not failed again by the alarms that failed what it rolls back: it brings the Service back.
+		names := strings.Join(obs.AlarmsInAlarm, ", ")
+		primary.RolloutState = ecsv1.RolloutFailed
+		primary.RolloutStateReason = boundMessage(alarmFailurePrefix + "alarm(s) " + names + " in ALARM state.")
+		events = append(events, newMessage(kindDeploymentFailed, "(service %s) (deployment %s) deployment failed: alarm(s) %s in ALARM state.", name, primaryID, names))
 	case obs.DesiredKnown && pc.Running >= obs.Desired && !othersRunning:
 		primary.RolloutState = ecsv1.RolloutCompleted
 		primary.RolloutStateReason = "ECS deployment " + primaryID + " completed."

@@ -14,6 +14,7 @@ import (
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/alarms"
 )
 
 var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -449,5 +450,62 @@ func TestComputeServiceStatus_ARollbackIsANewDeploymentInProgressUntilItComplete
 		return d.ID == failedID && d.Status == ecsv1.DeploymentInactive && d.RolloutState == ecsv1.RolloutFailed
 	}) {
 		t.Fatalf("the failed deployment is not listed INACTIVE/FAILED: %+v", st.Deployments)
+	}
+}
+
+type firingAlarms alarms.Set
+
+func (f firingAlarms) Current() alarms.Set { return alarms.Set(f) }
+
+func TestAlarmsInAlarm_FromTheAnnotationAndTheAlertmanager(t *testing.T) {
+	svc := testService()
+	svc.Spec.DeploymentConfiguration = &ecsv1.DeploymentConfiguration{Alarms: &ecsv1.DeploymentAlarms{
+		AlarmNames: []string{"HighErrors", "Latency", "Saturation"}, Enable: true}}
+	svc.Annotations = map[string]string{alarms.AnnotationAlarmsInAlarm: " Latency, Unrelated"}
+	source := firingAlarms(alarms.NewSet(
+		alarms.Key{Namespace: "tenant-a", AlertName: "HighErrors"},
+		alarms.Key{Namespace: "tenant-b", AlertName: "Saturation"}, // another tenant's alert
+	))
+	if got := alarmsInAlarm(svc, source); !slices.Equal(got, []string{"HighErrors", "Latency"}) {
+		t.Fatalf("in alarm %q, want HighErrors (Alertmanager) and Latency (annotation)", got)
+	}
+	svc.Spec.DeploymentConfiguration.Alarms.Enable = false
+	if got := alarmsInAlarm(svc, source); got != nil {
+		t.Fatalf("alarms that are off fire: %q", got)
+	}
+}
+
+func TestComputeServiceStatus_AnAlarmFailsTheDeploymentInProgress(t *testing.T) {
+	svc := testService()
+	web2 := deploymentKey{TaskDefinition: "web:2"}
+	st, events := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{DesiredKnown: true,
+		Now: testNow, Desired: 2, Primary: web2, Wanted: web2, Pods: pods(1, "new", "web:2", true), AlarmsInAlarm: []string{"HighErrors"}})
+	d := st.Deployments[0]
+	if d.RolloutState != ecsv1.RolloutFailed || !failedByAlarm(&d) {
+		t.Fatalf("deployment %+v, want FAILED by its alarm", d)
+	}
+	if !containsMessage(events, "deployment failed: alarm(s) HighErrors in ALARM state.") {
+		t.Fatalf("no alarm event in %q", events)
+	}
+	// Once COMPLETED, a deployment stays so: ECS watches alarms while it rolls out.
+	done, _ := computeServiceStatus(svc, ecsv1.ServiceStatus{}, serviceObservation{DesiredKnown: true,
+		Now: testNow, Desired: 1, Primary: web2, Wanted: web2, Pods: pods(1, "new", "web:2", true)})
+	again, _ := computeServiceStatus(svc, done, serviceObservation{DesiredKnown: true,
+		Now: testNow, Desired: 1, Primary: web2, Wanted: web2, Pods: pods(1, "new", "web:2", true), AlarmsInAlarm: []string{"HighErrors"}})
+	if again.Deployments[0].RolloutState != ecsv1.RolloutCompleted {
+		t.Fatalf("a completed deployment failed: %+v", again.Deployments[0])
+	}
+}
+
+func TestRollsBack_ByWhatFailedTheDeployment(t *testing.T) {
+	svc := testService()
+	svc.Spec.DeploymentConfiguration = &ecsv1.DeploymentConfiguration{
+		DeploymentCircuitBreaker: &ecsv1.DeploymentCircuitBreaker{Enable: true, Rollback: false},
+		Alarms:                   &ecsv1.DeploymentAlarms{AlarmNames: []string{"HighErrors"}, Enable: true, Rollback: true},
+	}
+	byAlarm := &ecsv1.Deployment{RolloutState: ecsv1.RolloutFailed, RolloutStateReason: alarmFailurePrefix + "alarm(s) HighErrors in ALARM state."}
+	byBreaker := &ecsv1.Deployment{RolloutState: ecsv1.RolloutFailed, RolloutStateReason: "ECS deployment circuit breaker: tasks failed to start."}
+	if !rollsBack(svc, byAlarm) || rollsBack(svc, byBreaker) {
+		t.Fatal("the alarms' rollback applies to what they failed, the breaker's to what it failed")
 	}
 }

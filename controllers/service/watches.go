@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	appsv1 "k8s.io/api/apps/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -32,7 +33,11 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.Clock = clock.RealClock{}
 	}
 	r.started = r.Clock.Now()
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr)
+	if r.AlarmEvents != nil {
+		b = b.WatchesRawSource(source.Channel(r.AlarmEvents, &handler.TypedEnqueueRequestForObject[*ecsv1.Service]{}))
+	}
+	return b.
 		For(&ecsv1.Service{}, builder.WithPredicates(shared.SpecOrMetadataChanged)).
 		Owns(&appsv1.Deployment{}, builder.WithPredicates(shared.ChildChanged(launchFailureChanged))).
 		Owns(&appsv1.DaemonSet{}, builder.WithPredicates(shared.ChildChanged(daemonCountChanged))).

@@ -282,3 +282,39 @@ func TestService_AnEssentialContainerExitStopsTheTaskAndAReplacementStarts(t *te
 		}
 	}, converge, 200*time.Millisecond).Should(Succeed())
 }
+
+func TestService_AnAlarmInAlarmStateFailsTheDeploymentAndRollsBack(t *testing.T) {
+	g := NewWithT(t)
+	ns := namespaceA
+	apply(t, asA, taskDefinition(ns, "checkout-v1", "checkout", "nginx:1.27"))
+	apply(t, asA, service(ns, "checkout", "checkout", 2, `  deploymentConfiguration:
+    alarms:
+      alarmNames: [CheckoutErrors, CheckoutLatency]
+      enable: true
+      rollback: true
+`))
+	waitService(t, ns, "checkout", converge, steady)
+
+	// Anything may set the alarm state: here the tenant, through the Service's annotation.
+	svc := &ecsv1.Service{}
+	g.Expect(asA.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "checkout"}, svc)).To(Succeed())
+	patch := client.MergeFrom(svc.DeepCopy())
+	svc.Annotations = map[string]string{"ecs.operator.dev/alarms-in-alarm": "CheckoutLatency"}
+	g.Expect(asA.Patch(t.Context(), svc, patch)).To(Succeed())
+	consistentlySteady := waitService(t, ns, "checkout", converge, steady)
+	g.Expect(consistentlySteady.Deployments[0].RolloutState).To(Equal(ecsv1.RolloutCompleted), "a completed deployment is not failed by a later alarm")
+
+	// A healthy revision rolled out while the alarm fires fails and rolls back.
+	apply(t, asA, taskDefinition(ns, "checkout-v1", "checkout", "nginx:1.28"))
+	st := waitService(t, ns, "checkout", 2*converge, func(g Gomega, st ecsv1.ServiceStatus) {
+		g.Expect(eventMessages(st)).To(ContainElement(ContainSubstring("deployment failed: alarm(s) CheckoutLatency in ALARM state.")))
+		g.Expect(eventMessages(st)).To(ContainElement(ContainSubstring("rolling back to deployment")))
+		g.Expect(st.TaskDefinition).To(Equal("checkout:1"))
+		steady(g, st)
+	})
+	g.Expect(st.Deployments).To(ContainElement(And(HaveField("TaskDefinition", "checkout:2"), HaveField("RolloutState", ecsv1.RolloutFailed),
+		HaveField("RolloutStateReason", ContainSubstring("CheckoutLatency")))))
+	for _, p := range tasksOf(t.Context(), g, ns, "checkout") {
+		g.Expect(p.Spec.Containers[0].Image).To(Equal("nginx:1.27"), "only revision 1's tasks are left")
+	}
+}
