@@ -149,6 +149,9 @@ func TestService_RunsTheLatestRevisionWithECSRolloutBoundsAndReachesSteadyState(
 	if ref := metav1.GetControllerOf(d); ref == nil || ref.UID != svc.UID {
 		t.Fatal("the Deployment is not owned by the Service")
 	}
+	if d.Spec.MinReadySeconds != 40 {
+		t.Fatalf("minReadySeconds %d, want ECS's 40 s for a task without a health check", d.Spec.MinReadySeconds)
+	}
 	pdb := &policyv1.PodDisruptionBudget{}
 	eventually(t, "the PodDisruptionBudget", func() error {
 		return k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "web"}, pdb)

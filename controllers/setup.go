@@ -22,6 +22,9 @@ type Options struct {
 	// TaskStartTimeout is how long a Service task may wait for a container that cannot start
 	// before it is stopped and replaced; zero means service.DefaultTaskStartTimeout.
 	TaskStartTimeout time.Duration
+	// UncheckedTaskWait is how long a Service task without an essential container health
+	// check runs before it counts as available in a rollout; nil means ECS's 40 s.
+	UncheckedTaskWait *time.Duration
 	// AlertmanagerURL is the Alertmanager whose active alerts are deployment alarms (the
 	// alertname is the alarm name); empty means only the Services' annotation says.
 	AlertmanagerURL string
@@ -38,7 +41,7 @@ func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock, opt
 	applier := &shared.Applier{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme()}
 	svc := &service.Reconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 		Recorder: mgr.GetEventRecorder("ecs-operator-service"), Clock: clk, Applier: applier,
-		TaskStartTimeout: opts.TaskStartTimeout}
+		TaskStartTimeout: opts.TaskStartTimeout, UncheckedTaskWait: opts.UncheckedTaskWait}
 	if opts.AlertmanagerURL != "" {
 		am, err := alarms.NewClient(opts.AlertmanagerURL, nil)
 		if err != nil {

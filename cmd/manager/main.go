@@ -30,6 +30,7 @@ import (
 	"github.com/ecs-operator/ecs-operator/controllers"
 	"github.com/ecs-operator/ecs-operator/controllers/service"
 	"github.com/ecs-operator/ecs-operator/internal/alarms"
+	"github.com/ecs-operator/ecs-operator/internal/translate"
 )
 
 // leaderElectionID names the Lease the replicas of the manager elect their leader with.
@@ -52,6 +53,8 @@ type options struct {
 	clusterCountInterval time.Duration
 	// taskStartTimeout is how long a Service task may wait for a container that cannot start.
 	taskStartTimeout time.Duration
+	// uncheckedTaskWait is how long a task without an essential health check runs before it counts.
+	uncheckedTaskWait time.Duration
 	// alertmanagerURL and alarmPollInterval: where deployment alarms are read, how often.
 	alertmanagerURL   string
 	alarmPollInterval time.Duration
@@ -105,6 +108,9 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 		"How long a Service task may wait for a container that cannot start (an image that cannot be pulled, "+
 			"a missing Secret) before it is stopped as ECS stops it (CannotPullContainerError) and replaced; "+
 			"each such task counts toward the deployment circuit breaker.")
+	fs.DurationVar(&opts.uncheckedTaskWait, "unchecked-task-wait", translate.UncheckedTaskWait,
+		"How long a Service task whose essential containers have no health check runs before it counts toward "+
+			"minimumHealthyPercent in a rollout (the Deployment's minReadySeconds); ECS waits 40s.")
 	fs.StringVar(&opts.alertmanagerURL, "alertmanager-url", "",
 		"Base URL of an Alertmanager-compatible API (v2) whose active alerts are deployment alarms: an alert whose "+
 			"alertname is one of a Service's deploymentConfiguration.alarms.alarmNames, with no namespace label or the "+
@@ -131,6 +137,9 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 	}
 	if opts.taskStartTimeout < time.Second {
 		return nil, fmt.Errorf("--task-start-timeout %s must be at least 1s", opts.taskStartTimeout)
+	}
+	if opts.uncheckedTaskWait < 0 || opts.uncheckedTaskWait%time.Second != 0 {
+		return nil, fmt.Errorf("--unchecked-task-wait %s must be whole seconds, 0 or more", opts.uncheckedTaskWait)
 	}
 	if opts.alarmPollInterval < time.Second {
 		return nil, fmt.Errorf("--alarm-poll-interval %s must be at least 1s", opts.alarmPollInterval)
@@ -216,7 +225,8 @@ func run(opts *options) error {
 	ctx := ctrl.SetupSignalHandler()
 	if err := setupControllers(ctx, mgr, controllers.Options{
 		ClusterCountInterval: opts.clusterCountInterval, TaskStartTimeout: opts.taskStartTimeout,
-		AlertmanagerURL: opts.alertmanagerURL, AlarmPollInterval: opts.alarmPollInterval}); err != nil {
+		AlertmanagerURL: opts.alertmanagerURL, AlarmPollInterval: opts.alarmPollInterval,
+		UncheckedTaskWait: &opts.uncheckedTaskWait}); err != nil {
 		return err
 	}
 	if opts.enableWebhooks {

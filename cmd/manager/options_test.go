@@ -53,6 +53,9 @@ func TestParseOptions_FlagsUsersExpect(t *testing.T) {
 				return o.alertmanagerURL == "http://alertmanager.monitoring:9093" && o.alarmPollInterval == 15*time.Second
 			}},
 		{name: "an Alertmanager URL that is no http URL is an error", args: []string{"--alertmanager-url=ftp://am"}, wantErr: "--alertmanager-url"},
+		{name: "tasks without a health check count after ECS's 40 s by default", args: nil,
+			check: func(o *options) bool { return o.uncheckedTaskWait == 40*time.Second }},
+		{name: "an unchecked task wait in fractions of a second is an error", args: []string{"--unchecked-task-wait=1500ms"}, wantErr: "--unchecked-task-wait 1.5s must be whole seconds"},
 		{name: "stray arguments are an error", args: []string{"extra"}, wantErr: "unexpected arguments"},
 	}
 	for _, tc := range tests {

@@ -61,6 +61,10 @@ type Reconciler struct {
 	// AlarmEvents wakes the Services whose alarms changed in Alarms (AlarmWaker).
 	AlarmEvents <-chan event.TypedGenericEvent[*ecsv1.Service]
 
+	// UncheckedTaskWait is how long a task without an essential container health check runs
+	// before it counts toward minimumHealthyPercent; nil means ECS's 40 s.
+	UncheckedTaskWait *time.Duration
+
 	// TaskStartTimeout is how long a task may wait for a container that cannot start before
 	// it is stopped and replaced (DefaultTaskStartTimeout when zero).
 	TaskStartTimeout time.Duration

@@ -1,6 +1,8 @@
 package service
 
 import (
+	"time"
+
 	"context"
 	"fmt"
 
@@ -73,7 +75,8 @@ func (r *Reconciler) applyChildren(ctx context.Context, svc *ecsv1.Service, plan
 	}
 
 	if svc.Spec.SchedulingStrategy == ecsv1.SchedulingDaemon {
-		if err := r.applyDaemonSet(ctx, svc, templates[providers[0].name].Template, minimumHealthy, &res); err != nil {
+		minReady := translate.MinReadySeconds(plan.spec, r.uncheckedTaskWait())
+		if err := r.applyDaemonSet(ctx, svc, templates[providers[0].name].Template, minimumHealthy, minReady, &res); err != nil {
 			return res, err
 		}
 	} else if err := r.applyDeployments(ctx, svc, plan, providers, templates, maximum, minimumHealthy, &res); err != nil {
@@ -165,6 +168,7 @@ func (r *Reconciler) applyDeployments(ctx context.Context, svc *ecsv1.Service, p
 			rollout = translate.RollingUpdate{MaxSurge: 1}
 		}
 		d := desiredDeployment(svc, w, rollout)
+		d.Spec.MinReadySeconds = translate.MinReadySeconds(plan.spec, r.uncheckedTaskWait())
 		d.Annotations = map[string]string{annotationTemplateHash: hash}
 		d.Spec.Paused = plan.paused
 		if err := r.Applier.ApplyOwned(ctx, d, cur); err != nil {
@@ -209,7 +213,7 @@ func deploymentCondition(d *appsv1.Deployment, t appsv1.DeploymentConditionType)
 // applyDaemonSet writes a DAEMON service's DaemonSet. The number of tasks is the DaemonSet's
 // count of nodes to run on, known once its controller has observed it.
 func (r *Reconciler) applyDaemonSet(ctx context.Context, svc *ecsv1.Service, template corev1.PodTemplateSpec,
-	minimumHealthy int32, res *appliedChildren) error {
+	minimumHealthy, minReadySeconds int32, res *appliedChildren) error {
 	current := &appsv1.DaemonSet{}
 	var cur client.Object
 	switch err := r.Get(ctx, client.ObjectKey{Namespace: svc.Namespace, Name: svc.Name}, current); {
@@ -226,6 +230,7 @@ func (r *Reconciler) applyDaemonSet(ctx context.Context, svc *ecsv1.Service, tem
 	counted := cur != nil && current.Status.ObservedGeneration > 0
 	update := translate.DaemonUpdateFor(res.desired, counted, minimumHealthy)
 	ds := desiredDaemonSet(svc, template, update)
+	ds.Spec.MinReadySeconds = minReadySeconds
 	hash, err := shared.ContentHash(ds.Spec.Template)
 	if err != nil {
 		return err
@@ -309,4 +314,13 @@ func (r *Reconciler) runningTemplate(ctx context.Context, current client.Object)
 		return w.Spec.Template, nil
 	}
 	return corev1.PodTemplateSpec{}, fmt.Errorf("%T runs no task template", live)
+}
+
+// uncheckedTaskWait is how long a task without an essential health check waits before it counts
+// as available: ECS's 40 s unless the operator was told otherwise.
+func (r *Reconciler) uncheckedTaskWait() time.Duration {
+	if r.UncheckedTaskWait != nil {
+		return *r.UncheckedTaskWait
+	}
+	return translate.UncheckedTaskWait
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -167,4 +168,20 @@ func SplitRollingUpdate(shares []int32, maximumPercent, minimumHealthyPercent in
 		}
 	}
 	return out, nil
+}
+
+// UncheckedTaskWait is how long ECS waits after a task without an essential container health
+// check reaches RUNNING before counting it toward minimumHealthyPercent.
+const UncheckedTaskWait = 40 * time.Second
+
+// MinReadySeconds is a task's wait before it counts as available in a rollout: none when an
+// essential container has a health check (the task counts once healthy, as the readiness probe
+// says), else ECS's 40 seconds (unchecked, which the operator may be told to shorten).
+func MinReadySeconds(spec *ecsv1.TaskDefinitionSpec, unchecked time.Duration) int32 {
+	for i := range spec.ContainerDefinitions {
+		if c := &spec.ContainerDefinitions[i]; essential(c) && c.HealthCheck != nil {
+			return 0
+		}
+	}
+	return int32(unchecked / time.Second)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 )
@@ -197,5 +198,29 @@ func TestSplitRollingUpdate_boundsTheWholeServiceNotEachShare(t *testing.T) {
 				t.Fatalf("surge %d over the Service's %d by more than the shares left without budget: %+v", surge, whole.MaxSurge, got)
 			}
 		})
+	}
+}
+
+func TestMinReadySeconds_FortySecondsUnlessAnEssentialContainerHasAHealthCheck(t *testing.T) {
+	check := func(c *ecsv1.ContainerDefinition) {
+		c.HealthCheck = &ecsv1.HealthCheck{Command: []string{"CMD-SHELL", "true"}}
+	}
+	for _, tc := range []struct {
+		name string
+		spec *ecsv1.TaskDefinitionSpec
+		want int32
+	}{
+		{"no health check: ECS's 40 s", spec(ctr("app")), 40},
+		{"an essential container's health check: counted once healthy", spec(ctr("app", check)), 0},
+		{"only a non-essential container's health check: 40 s", spec(ctr("app"), ctr("side", nonEssential, check)), 40},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := MinReadySeconds(tc.spec, UncheckedTaskWait); got != tc.want {
+				t.Fatalf("MinReadySeconds = %d, want %d", got, tc.want)
+			}
+		})
+	}
+	if got := MinReadySeconds(spec(ctr("app")), 2*time.Second); got != 2 {
+		t.Fatalf("a shortened wait: %d, want 2", got)
 	}
 }
