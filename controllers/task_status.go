@@ -139,33 +139,60 @@ func taskContainers(pod *corev1.Pod) []ecsv1.ContainerStatus {
 			c.Reason = strings.TrimSpace(cs.State.Waiting.Reason + " " + cs.State.Waiting.Message)
 		}
 		if withHealth[cs.Name] && cs.State.Running != nil {
-			c.HealthStatus = ecsv1.HealthUnhealthy
-			if cs.Ready || (cs.Started != nil && *cs.Started && !essential[cs.Name]) {
-				c.HealthStatus = ecsv1.HealthHealthy
-			}
+			c.HealthStatus = containerHealth(cs, essential[cs.Name])
 		}
 		out = append(out, c)
 	}
 	return out
 }
 
-// taskHealth is ECS's task health: UNHEALTHY if an essential container with a health check is,
-// HEALTHY if all of them are, UNKNOWN when none has a health check.
+// containerHealth is a running container's health check state as ECS reports it: UNKNOWN while
+// it is being evaluated (its startup probe, which carries the health check's startPeriod, has
+// not passed yet), then HEALTHY while it passes (its readiness; a non-essential container has
+// only the startup probe) and UNHEALTHY once it fails.
+func containerHealth(cs corev1.ContainerStatus, essential bool) ecsv1.HealthStatus {
+	switch {
+	case cs.Ready:
+		return ecsv1.HealthHealthy
+	case cs.Started == nil || !*cs.Started:
+		return ecsv1.HealthUnknown
+	case !essential:
+		return ecsv1.HealthHealthy
+	default:
+		return ecsv1.HealthUnhealthy
+	}
+}
+
+// taskHealth is ECS's task health over the essential containers that have a health check:
+// UNHEALTHY if one is, else UNKNOWN if one is still being evaluated, else HEALTHY; UNKNOWN when
+// none has a health check.
 func taskHealth(pod *corev1.Pod, containers []ecsv1.ContainerStatus) ecsv1.HealthStatus {
 	names := shared.ECSContainerNames(pod)
-	essential := map[string]bool{}
-	for k8sName := range shared.EssentialContainers(pod) {
-		essential[shared.ECSName(names, k8sName)] = true
+	checked := map[string]bool{}
+	withHealth := map[string]bool{}
+	for _, c := range slices.Concat(pod.Spec.InitContainers, pod.Spec.Containers) {
+		withHealth[c.Name] = c.ReadinessProbe != nil || c.StartupProbe != nil
 	}
-	health := ecsv1.HealthUnknown
+	for k8sName := range shared.EssentialContainers(pod) {
+		if withHealth[k8sName] {
+			checked[shared.ECSName(names, k8sName)] = true
+		}
+	}
+	health, seen := ecsv1.HealthHealthy, false
 	for _, c := range containers {
-		if !essential[string(c.Name)] || c.HealthStatus == ecsv1.HealthUnknown {
+		if !checked[string(c.Name)] {
 			continue
 		}
-		if c.HealthStatus == ecsv1.HealthUnhealthy {
+		seen = true
+		switch c.HealthStatus {
+		case ecsv1.HealthUnhealthy:
 			return ecsv1.HealthUnhealthy
+		case ecsv1.HealthUnknown, "":
+			health = ecsv1.HealthUnknown
 		}
-		health = ecsv1.HealthHealthy
+	}
+	if !seen {
+		return ecsv1.HealthUnknown
 	}
 	return health
 }

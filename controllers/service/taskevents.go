@@ -21,6 +21,8 @@ type taskRecord struct {
 	ready  bool
 	// stopReason is why the task was stopped, once it is going and that was a failure.
 	stopReason string
+	// unhealthy is true when that failure was a health check's.
+	unhealthy bool
 }
 
 // taskChangesResult is what changed about a Service's tasks since the last reconcile.
@@ -56,7 +58,7 @@ func (r *Reconciler) taskChanges(svc *ecsv1.Service, pods []corev1.Pod) taskChan
 			ready:      shared.PodReady(p),
 		}
 		if !rec.live {
-			rec.stopReason = v.stop
+			rec.stopReason, rec.unhealthy = v.stop, v.stop != "" && failedHealthCheck(p)
 		}
 		current[p.Name] = rec
 	}
@@ -93,6 +95,9 @@ func (r *Reconciler) taskChanges(svc *ecsv1.Service, pods []corev1.Pod) taskChan
 			res.healthy[rec.deployment] = true
 		}
 		if rec.stopReason != "" && prev.stopReason == "" {
+			if rec.unhealthy {
+				failedStops = append(failedStops, fmt.Sprintf("(service %s) (task %s) failed container health checks.", svc.Name, name))
+			}
 			failedStops = append(failedStops, fmt.Sprintf("(service %s) (task %s) was stopped: %s.", svc.Name, name, rec.stopReason))
 		}
 	}

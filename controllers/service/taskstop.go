@@ -172,3 +172,24 @@ func (r *Reconciler) startTimeout() time.Duration {
 	}
 	return DefaultTaskStartTimeout
 }
+
+// failedHealthCheck reports whether an essential container with a health check was killed by
+// it: the kubelet kills a container whose liveness probe fails with SIGKILL (exit 137), which
+// is not the kernel's OOM kill.
+func failedHealthCheck(pod *corev1.Pod) bool {
+	checked := map[string]bool{}
+	for _, c := range slices.Concat(pod.Spec.InitContainers, pod.Spec.Containers) {
+		checked[c.Name] = c.ReadinessProbe != nil || c.StartupProbe != nil
+	}
+	essential := shared.EssentialContainers(pod)
+	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+		exit := cs.State.Terminated
+		if exit == nil {
+			exit = cs.LastTerminationState.Terminated
+		}
+		if essential[cs.Name] && checked[cs.Name] && exit != nil && exit.ExitCode == 137 && exit.Reason != "OOMKilled" {
+			return true
+		}
+	}
+	return false
+}

@@ -111,3 +111,36 @@ func TestJudgeTask_StopsWhatECSStops(t *testing.T) {
 		})
 	}
 }
+
+func TestFailedHealthCheck_AnEssentialContainerKilledByItsHealthCheck(t *testing.T) {
+	killed := func(code int32, reason string, probe bool, essential string) *corev1.Pod {
+		p := taskPod("t", "web:1", false, func(p *corev1.Pod) {
+			p.Annotations[shared.AnnotationEssential] = essential
+			c := corev1.Container{Name: "app"}
+			if probe {
+				c.ReadinessProbe = &corev1.Probe{}
+			}
+			p.Spec.Containers = []corev1.Container{c}
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", RestartCount: 1,
+				LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason}}}}
+		})
+		return &p
+	}
+	for _, tc := range []struct {
+		name string
+		pod  *corev1.Pod
+		want bool
+	}{
+		{"killed (137) with a health check", killed(137, "Error", true, "app"), true},
+		{"out of memory is no health check failure", killed(137, "OOMKilled", true, "app"), false},
+		{"an exit code of its own", killed(1, "Error", true, "app"), false},
+		{"no health check", killed(137, "Error", false, "app"), false},
+		{"a non-essential container", killed(137, "Error", true, ""), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := failedHealthCheck(tc.pod); got != tc.want {
+				t.Fatalf("failedHealthCheck = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
