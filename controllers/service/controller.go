@@ -132,7 +132,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 		// wake nothing).
 		return ctrl.Result{RequeueAfter: shared.RequeueOnConflict}, nil
 	}
-	return ctrl.Result{RequeueAfter: spec.retryAfter}, nil
+	return ctrl.Result{RequeueAfter: earliest(spec.retryAfter, nextSteadyReport(svc.Status, svc.Name, r.Clock.Now()))}, nil
 }
 
 // specResult is what the spec path did and found.

@@ -262,8 +262,10 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 
 	steady := obs.DesiredKnown && primary.RolloutState == ecsv1.RolloutCompleted && !othersRunning && pc.Running == obs.Desired && pc.Pending == 0 && len(obs.Problems) == 0
 	wasSteady := shared.IsReady(prev.Conditions)
-	if steady && !wasSteady {
-		events = append(events, newMessage(kindSteadyState, "(service %s) has reached a steady state.", name))
+	steadyMessage := newMessage(kindSteadyState, "(service %s) has reached a steady state.", name)
+	if steady && (!wasSteady || !reportedWithin(prev.Events, steadyMessage.text, obs.Now)) {
+		// A steady Service says so again every eventRepeatInterval, as ECS does.
+		events = append(events, steadyMessage)
 	}
 
 	switch {
@@ -332,16 +334,23 @@ func unschedulableMessage(pod *corev1.Pod) string {
 	return ""
 }
 
-// addServiceEvents puts new events first, keeps at most maxServiceEvents, and suppresses a
-// message that repeats the newest one, as ECS does.
+// eventRepeatInterval is how long ECS keeps from repeating a message whose cause lasts, and how
+// often a steady Service reports its steady state again.
+const eventRepeatInterval = 6 * time.Hour
+
+// addServiceEvents puts new events first and keeps at most maxServiceEvents. As ECS does, a
+// message that repeats the newest event is not added again while its cause lasts, up to
+// eventRepeatInterval, and a repeating one (a task that cannot be placed, launched or started) is
+// not added while it is anywhere among the events of that interval, so that failures side by
+// side cannot push everything else out.
 func addServiceEvents(existing []ecsv1.ServiceEvent, messages []message, now time.Time) []ecsv1.ServiceEvent {
 	out := existing
 	for _, m := range messages {
 		msg := m.text
-		if len(out) > 0 && out[0].Message == msg {
+		if len(out) > 0 && out[0].Message == msg && now.Sub(out[0].CreatedAt.Time) < eventRepeatInterval {
 			continue
 		}
-		if repeating(m.kind) && slices.ContainsFunc(out[:min(len(out), repeatWindow)], func(e ecsv1.ServiceEvent) bool { return e.Message == msg }) {
+		if repeating(m.kind) && reportedWithin(out, msg, now) {
 			continue
 		}
 		h := fnv.New64a()
@@ -355,12 +364,33 @@ func addServiceEvents(existing []ecsv1.ServiceEvent, messages []message, now tim
 	return out
 }
 
-// repeatWindow is how many of the newest events a repeating message must be absent from to be
-// added again: tasks crash-looping side by side would otherwise alternate their messages and
-// push every other event out of the list.
-const repeatWindow = 10
+// reportedWithin reports whether the message is among the events of the last eventRepeatInterval.
+func reportedWithin(events []ecsv1.ServiceEvent, msg string, now time.Time) bool {
+	return slices.ContainsFunc(events, func(e ecsv1.ServiceEvent) bool {
+		return e.Message == msg && now.Sub(e.CreatedAt.Time) < eventRepeatInterval
+	})
+}
+
+// nextSteadyReport is when a steady Service must be looked at again to report its steady state
+// once more; zero when it is not steady.
+func nextSteadyReport(st ecsv1.ServiceStatus, name string, now time.Time) time.Duration {
+	if !shared.IsReady(st.Conditions) {
+		return 0
+	}
+	text := fmt.Sprintf("(service %s) has reached a steady state.", name)
+	for _, e := range st.Events {
+		if e.Message == text {
+			return max(eventRepeatInterval-now.Sub(e.CreatedAt.Time), time.Second)
+		}
+	}
+	return eventRepeatInterval
+}
 
 // repeating reports messages that a failing Service says again and again.
 func repeating(kind messageKind) bool {
-	return kind == kindTaskFailed || kind == kindUnableToStartTasks
+	switch kind {
+	case kindTaskFailed, kindUnableToStartTasks, kindUnableToPlaceTask, kindFailedToLaunchTask:
+		return true
+	}
+	return false
 }

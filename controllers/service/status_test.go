@@ -67,6 +67,7 @@ func TestComputeServiceStatus_SteadyStateWhenAllTasksOfThePrimaryRun(t *testing.
 	if !containsMessage(events, "(service web) has reached a steady state.") {
 		t.Fatalf("no steady state event in %q", events)
 	}
+	st.Events = addServiceEvents(st.Events, events, testNow)
 	// A resync with nothing new adds no steady state event again.
 	st2, events2 := computeServiceStatus(svc, st, serviceObservation{DesiredKnown: true,
 		Now: testNow.Add(time.Minute), Desired: 3, Primary: deploymentKey{TaskDefinition: "web:1"}, Pods: pods(3, "a", "web:1", true),
@@ -507,5 +508,45 @@ func TestRollsBack_ByWhatFailedTheDeployment(t *testing.T) {
 	byBreaker := &ecsv1.Deployment{RolloutState: ecsv1.RolloutFailed, RolloutStateReason: "ECS deployment circuit breaker: tasks failed to start."}
 	if !rollsBack(svc, byAlarm) || rollsBack(svc, byBreaker) {
 		t.Fatal("the alarms' rollback applies to what they failed, the breaker's to what it failed")
+	}
+}
+
+func TestComputeServiceStatus_ASteadyServiceSaysSoAgainEverySixHours(t *testing.T) {
+	svc := testService()
+	obs := serviceObservation{DesiredKnown: true, Now: testNow, Desired: 1, Primary: deploymentKey{TaskDefinition: "web:1"}, Pods: pods(1, "a", "web:1", true)}
+	st, events := computeServiceStatus(svc, ecsv1.ServiceStatus{}, obs)
+	st.Events = addServiceEvents(st.Events, events, testNow)
+	if got := nextSteadyReport(st, svc.Name, testNow.Add(time.Hour)); got != 5*time.Hour {
+		t.Fatalf("next steady report in %v, want 5h", got)
+	}
+	obs.Now = testNow.Add(5 * time.Hour)
+	if _, events := computeServiceStatus(svc, st, obs); len(events) != 0 {
+		t.Fatalf("steady for 5 h: %q, want nothing", events)
+	}
+	obs.Now = testNow.Add(6 * time.Hour)
+	_, events = computeServiceStatus(svc, st, obs)
+	if !containsMessage(events, "(service web) has reached a steady state.") {
+		t.Fatalf("steady for 6 h: %q, want the steady state again", events)
+	}
+	if got := addServiceEvents(st.Events, events, obs.Now); len(got) != len(st.Events)+1 || got[0].Message != "(service web) has reached a steady state." {
+		t.Fatalf("the re-report is not added: %+v", got)
+	}
+	if got := nextSteadyReport(ecsv1.ServiceStatus{}, svc.Name, testNow); got != 0 {
+		t.Fatalf("a Service that is not steady is not looked at again for it: %v", got)
+	}
+}
+
+func TestAddServiceEvents_ARepeatingMessageWaitsSixHoursWhileItsCauseLasts(t *testing.T) {
+	place := message{kindUnableToPlaceTask, "(service web) was unable to place a task because no container instance met all of its requirements. Reason: no nodes."}
+	started := message{kindTasksStarted, "(service web) has started 1 tasks: (task a)."}
+	evs := addServiceEvents(nil, []message{place}, testNow)
+	evs = addServiceEvents(evs, []message{started}, testNow.Add(time.Minute))
+	evs = addServiceEvents(evs, []message{place}, testNow.Add(5*time.Hour))
+	if len(evs) != 2 {
+		t.Fatalf("repeated within 6 h: %+v", evs)
+	}
+	evs = addServiceEvents(evs, []message{place}, testNow.Add(6*time.Hour))
+	if len(evs) != 3 || evs[0].Message != place.text {
+		t.Fatalf("not repeated after 6 h: %+v", evs)
 	}
 }
