@@ -455,7 +455,9 @@ type ServiceSpec struct {
 	// +kubebuilder:validation:MaxLength=2048
 	Role string `json:"role,omitempty"`
 
-	// availabilityZoneRebalancing moves tasks to keep availability zones balanced.
+	// availabilityZoneRebalancing keeps a REPLICA service's tasks balanced over the availability
+	// zones: each new task goes to the zone with the fewest (ENABLED when unset, as ECS's
+	// CreateService defaults it; a DAEMON service runs on every node and is not rebalanced).
 	// +optional
 	AvailabilityZoneRebalancing EnabledDisabled `json:"availabilityZoneRebalancing,omitempty"`
 

@@ -75,6 +75,11 @@ type DockerVolumeConfiguration struct {
 // +kubebuilder:validation:Enum=ENABLED;DISABLED
 type EnabledDisabled string
 
+const (
+	Enabled  EnabledDisabled = "ENABLED"
+	Disabled EnabledDisabled = "DISABLED"
+)
+
 // EFSVolumeConfiguration mounts an Amazon EFS file system.
 type EFSVolumeConfiguration struct {
 	// fileSystemId is the EFS file system's ID.

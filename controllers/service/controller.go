@@ -47,6 +47,8 @@ import (
 // +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=services;serviceaccounts;persistentvolumeclaims,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;delete
+// +kubebuilder:rbac:groups="",resources=pods/exec,verbs=create;get
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch;delete
 
 // Reconciler runs ECS Services.
 type Reconciler struct {
@@ -122,6 +124,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 	if spec.plan != nil {
 		recheck, err := r.stopFailedTasks(ctx, pods)
 		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if err := r.applyExecRBAC(ctx, svc, pods); err != nil {
 			return ctrl.Result{}, err
 		}
 		spec.retryAfter = earliest(spec.retryAfter, recheck)

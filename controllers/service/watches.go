@@ -8,6 +8,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
@@ -44,6 +45,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&policyv1.PodDisruptionBudget{}, builder.WithPredicates(shared.ChildChanged(nil))).
 		Owns(&corev1.Service{}, builder.WithPredicates(shared.ChildChanged(nil))).
 		Owns(&autoscalingv2.HorizontalPodAutoscaler{}, builder.WithPredicates(shared.ChildChanged(nil))).
+		Owns(&rbacv1.Role{}, builder.WithPredicates(shared.ChildChanged(nil))).
+		Owns(&rbacv1.RoleBinding{}, builder.WithPredicates(shared.ChildChanged(nil))).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(serviceOfPod)).
 		Watches(&ecsv1.TaskDefinition{}, handler.EnqueueRequestsFromMapFunc(r.servicesOfTaskDefinition), builder.WithPredicates(shared.CreateOrDelete)).
 		Watches(&appsv1.ControllerRevision{}, handler.EnqueueRequestsFromMapFunc(r.servicesOfRevision), builder.WithPredicates(shared.CreateOrDelete)).

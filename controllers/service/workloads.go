@@ -294,6 +294,7 @@ func (r *Reconciler) translateInput(svc *ecsv1.Service, plan *deploymentPlan, pr
 		RestartPolicy:                 corev1.RestartPolicyAlways,
 		HealthCheckGracePeriodSeconds: svc.Spec.HealthCheckGracePeriodSeconds,
 		PodSecurity:                   shared.PodSecurity(plan.cluster),
+		ZoneRebalancing:               zoneRebalancing(svc),
 	}
 }
 
@@ -323,4 +324,10 @@ func (r *Reconciler) uncheckedTaskWait() time.Duration {
 		return *r.UncheckedTaskWait
 	}
 	return translate.UncheckedTaskWait
+}
+
+// zoneRebalancing is a Service's availabilityZoneRebalancing, ENABLED when unset as ECS's
+// CreateService defaults it; never for DAEMON services.
+func zoneRebalancing(svc *ecsv1.Service) bool {
+	return svc.Spec.SchedulingStrategy != ecsv1.SchedulingDaemon && svc.Spec.AvailabilityZoneRebalancing != ecsv1.Disabled
 }

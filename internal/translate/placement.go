@@ -138,6 +138,20 @@ func (t *translation) spread() error {
 			LabelSelector:     sel,
 		})
 	}
+	if t.in.ZoneRebalancing && !seen[corev1.LabelTopologyZone] {
+		// availabilityZoneRebalancing: ECS keeps a Service's tasks balanced over the zones,
+		// placing each new task in the zone with the fewest, yet anywhere when it must.
+		sel, err := t.selector("availabilityZoneRebalancing")
+		if err != nil {
+			return err
+		}
+		t.pod.TopologySpreadConstraints = append(t.pod.TopologySpreadConstraints, corev1.TopologySpreadConstraint{
+			MaxSkew:           1,
+			TopologyKey:       corev1.LabelTopologyZone,
+			WhenUnsatisfiable: corev1.ScheduleAnyway,
+			LabelSelector:     sel,
+		})
+	}
 	return nil
 }
 

@@ -242,3 +242,28 @@ func TestPodTemplate_placementNeedsSelectorLabels(t *testing.T) {
 	in.PlacementStrategy = []ecsv1.PlacementStrategy{{Type: "spread", Field: "bogus"}}
 	wantError(t, in, "placementStrategy[0].field", `"bogus"`)
 }
+
+func TestPodTemplate_zoneRebalancingSpreadsOverZonesOnce(t *testing.T) {
+	zoneSpread := func(in Input) []corev1.TopologySpreadConstraint {
+		var out []corev1.TopologySpreadConstraint
+		for _, c := range mustTranslate(t, in).Template.Spec.TopologySpreadConstraints {
+			if c.TopologyKey == corev1.LabelTopologyZone {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	in := service(spec(ctr("app")))
+	if got := zoneSpread(in); len(got) != 0 {
+		t.Fatalf("rebalancing off: %+v", got)
+	}
+	in.ZoneRebalancing = true
+	got := zoneSpread(in)
+	if len(got) != 1 || got[0].MaxSkew != 1 || got[0].WhenUnsatisfiable != corev1.ScheduleAnyway || got[0].LabelSelector == nil {
+		t.Fatalf("rebalancing on: %+v, want one soft zone spread of maxSkew 1 over the Service's tasks", got)
+	}
+	in.PlacementStrategy = []ecsv1.PlacementStrategy{{Type: "spread", Field: "attribute:ecs.availability-zone"}}
+	if got := zoneSpread(in); len(got) != 1 {
+		t.Fatalf("with a zone spread strategy too: %+v, want one constraint (the API server refuses duplicates)", got)
+	}
+}

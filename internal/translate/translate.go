@@ -39,6 +39,9 @@ type Input struct {
 	Namespace string
 	// RestartPolicy is Always for Services and Never for Tasks; empty means Always.
 	RestartPolicy corev1.RestartPolicy
+	// ZoneRebalancing is a Service's availabilityZoneRebalancing: its tasks are spread evenly
+	// over the zones (a soft topology spread constraint).
+	ZoneRebalancing bool
 	// HealthCheckGracePeriodSeconds is a Service's grace period for health checks after a
 	// task starts.
 	HealthCheckGracePeriodSeconds *int32
