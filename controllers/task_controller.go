@@ -164,8 +164,8 @@ func (r *TaskReconciler) startTask(ctx context.Context, task *ecsv1.Task, now me
 		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, shared.ReasonInvalidSpec, "Start", "%s", err.Error())
 		return ctrl.Result{}, nil
 	}
-	if len(out.Unsupported) > 0 {
-		msg := strings.Join(out.Unsupported, "; ")
+	if unsupported := append(out.Unsupported, shared.TaskSettingNotes(&task.Spec)...); len(unsupported) > 0 {
+		msg := strings.Join(unsupported, "; ")
 		r.Recorder.Eventf(task, nil, corev1.EventTypeWarning, "UnsupportedSettings", "Translate", "%s", msg)
 		shared.SetCondition(&task.Status.Conditions, task.Generation, shared.ConditionUnsupported, metav1.ConditionTrue, "NotExpressible", msg)
 	}

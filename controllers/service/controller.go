@@ -264,7 +264,7 @@ func (r *Reconciler) observe(svc *ecsv1.Service, spec specResult, pods []corev1.
 	} else {
 		obs.Desired = svc.Status.DesiredCount
 	}
-	r.setUnsupported(svc, spec.applied.unsupported, after)
+	r.setUnsupported(svc, append(slices.Clone(spec.applied.unsupported), shared.ServiceSettingNotes(&svc.Spec)...), after)
 
 	changes := r.taskChanges(svc, pods)
 	obs.Failures, obs.Healthy = changes.failures, changes.healthy

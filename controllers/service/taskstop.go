@@ -44,6 +44,9 @@ type taskVerdict struct {
 // A Pod being deleted is judged too, so that a failure is counted even when the Pod is stopped
 // before a status holding its count could be written.
 func judgeTask(pod *corev1.Pod, now time.Time, startTimeout time.Duration) taskVerdict {
+	if healthyLooking(pod) {
+		return taskVerdict{} // the common case, without reading the Pod's annotations
+	}
 	names := shared.ECSContainerNames(pod)
 	if pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded {
 		reason := "Task stopped: all containers exited"
@@ -192,4 +195,21 @@ func failedHealthCheck(pod *corev1.Pod) bool {
 		}
 	}
 	return false
+}
+
+// healthyLooking reports a Pod none of whose containers exited, restarted or waits: nothing
+// judgeTask could find.
+func healthyLooking(pod *corev1.Pod) bool {
+	if pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded {
+		return false
+	}
+	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+		if cs.RestartCount > 0 || cs.State.Waiting != nil || (cs.State.Terminated != nil && cs.State.Terminated.ExitCode != 0) {
+			return false
+		}
+		if cs.State.Terminated != nil && !slices.ContainsFunc(pod.Spec.InitContainers, func(c corev1.Container) bool { return c.Name == cs.Name }) {
+			return false // an app container that exited 0
+		}
+	}
+	return true
 }
