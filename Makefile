@@ -77,14 +77,14 @@ lint: $(GOLANGCI_LINT) ## gofmt, go vet and golangci-lint, for the operator and 
 .PHONY: test
 test: verify lint local-cluster-bins ## Check generated files and lint, then run every test: against a real kube-apiserver, and end to end on the local cluster (with and without webhooks, and on kubelets that predate container restart policies).
 	go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./...
-	E2E_WEBHOOKS=false go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./test/e2e
-	E2E_LEGACY_KUBELETS=true go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./test/e2e
+	E2E_WEBHOOKS=false go test $(GO_TEST_FLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./test/e2e
+	E2E_LEGACY_KUBELETS=true go test $(GO_TEST_FLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./test/e2e
 
 .PHONY: test-only
 test-only: local-cluster-bins ## Run the tests without verify and lint.
 	go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./...
-	E2E_WEBHOOKS=false go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./test/e2e
-	E2E_LEGACY_KUBELETS=true go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./test/e2e
+	E2E_WEBHOOKS=false go test $(GO_TEST_FLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./test/e2e
+	E2E_LEGACY_KUBELETS=true go test $(GO_TEST_FLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./test/e2e
 
 # bench is not part of test or CI: it runs for 15-20 minutes on two cores and wants the machine
 # to itself. BENCH_FLAGS passes flags, e.g. BENCH_FLAGS="-services 200 -tenants 5" for a quick
