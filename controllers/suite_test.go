@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"context"
 	"fmt"
 	"os"
@@ -57,7 +59,10 @@ func runSuite(m *testing.M) int {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if err := SetupAll(ctx, mgr, clock.RealClock{}, Options{ClusterCountInterval: time.Second}); err != nil {
+	alertmanager := httptest.NewServer(http.HandlerFunc(fakeAlertmanager.serve))
+	defer alertmanager.Close()
+	if err := SetupAll(ctx, mgr, clock.RealClock{}, Options{ClusterCountInterval: time.Second,
+		AlertmanagerURL: alertmanager.URL, AlarmPollInterval: 200 * time.Millisecond}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
