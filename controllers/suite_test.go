@@ -1,10 +1,10 @@
 package controllers
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
