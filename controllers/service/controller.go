@@ -259,6 +259,7 @@ func (r *Reconciler) observe(svc *ecsv1.Service, spec specResult, pods []corev1.
 	obs.Primary, obs.Wanted, obs.RollbackOf = spec.plan.primary, spec.plan.wanted, spec.plan.rollbackOf
 	if spec.applied.desiredKnown {
 		obs.Desired, obs.DesiredKnown, obs.LaunchFailures = spec.applied.desired, true, spec.applied.launchFailures
+		obs.Unsettled = spec.applied.unsettled
 	} else if svc.Spec.SchedulingStrategy != ecsv1.SchedulingDaemon {
 		obs.Desired, obs.DesiredKnown = ptr.Deref(svc.Spec.DesiredCount, 0), true
 	} else {

@@ -78,6 +78,8 @@ type serviceObservation struct {
 	LaunchFailures []string
 	// AlarmsInAlarm are the Service's deployment alarms in ALARM state.
 	AlarmsInAlarm []string
+	// Unsettled is true while a workload is still rolling (workloads.go): nothing completes.
+	Unsettled bool
 	// Failures are each deployment's tasks that failed since the last observation.
 	Failures map[deploymentKey]int32
 	// Healthy marks the deployments one of whose tasks became healthy since then.
@@ -180,7 +182,7 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 		primary.RolloutState = ecsv1.RolloutFailed
 		primary.RolloutStateReason = boundMessage(alarmFailurePrefix + "alarm(s) " + names + " in ALARM state.")
 		events = append(events, newMessage(kindDeploymentFailed, "(service %s) (deployment %s) deployment failed: alarm(s) %s in ALARM state.", name, primaryID, names))
-	case obs.DesiredKnown && pc.Running >= obs.Desired && !othersRunning:
+	case obs.DesiredKnown && !obs.Unsettled && pc.Running >= obs.Desired && !othersRunning:
 		primary.RolloutState = ecsv1.RolloutCompleted
 		primary.RolloutStateReason = "ECS deployment " + primaryID + " completed."
 		if primary.CircuitBreaker != nil {
@@ -260,7 +262,7 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 		events = append(events, newMessage(kindFailedToLaunchTask, "(service %s) failed to launch a task with (error %s).", name, msg))
 	}
 
-	steady := obs.DesiredKnown && primary.RolloutState == ecsv1.RolloutCompleted && !othersRunning && pc.Running == obs.Desired && pc.Pending == 0 && len(obs.Problems) == 0
+	steady := obs.DesiredKnown && !obs.Unsettled && primary.RolloutState == ecsv1.RolloutCompleted && !othersRunning && pc.Running == obs.Desired && pc.Pending == 0 && len(obs.Problems) == 0
 	wasSteady := shared.IsReady(prev.Conditions)
 	steadyMessage := newMessage(kindSteadyState, "(service %s) has reached a steady state.", name)
 	if steady && (!wasSteady || !reportedWithin(prev.Events, steadyMessage.text, obs.Now)) {

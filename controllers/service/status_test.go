@@ -550,3 +550,17 @@ func TestAddServiceEvents_ARepeatingMessageWaitsSixHoursWhileItsCauseLasts(t *te
 		t.Fatalf("not repeated after 6 h: %+v", evs)
 	}
 }
+
+func TestComputeServiceStatus_NothingCompletesWhileAWorkloadStillRolls(t *testing.T) {
+	svc := testService()
+	obs := serviceObservation{DesiredKnown: true, Unsettled: true, Now: testNow, Desired: 2,
+		Primary: deploymentKey{TaskDefinition: "web:1"}, Pods: pods(2, "a", "web:1", true)}
+	st, _ := computeServiceStatus(svc, ecsv1.ServiceStatus{}, obs)
+	if st.Deployments[0].RolloutState != ecsv1.RolloutInProgress || shared.IsReady(st.Conditions) {
+		t.Fatalf("completed while its Deployment still runs older tasks: %+v", st.Deployments[0])
+	}
+	obs.Unsettled = false
+	if st, _ = computeServiceStatus(svc, st, obs); st.Deployments[0].RolloutState != ecsv1.RolloutCompleted || !shared.IsReady(st.Conditions) {
+		t.Fatalf("not completed once settled: %+v", st.Deployments[0])
+	}
+}

@@ -56,10 +56,11 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 // launchFailureChanged: a Deployment's ReplicaFailure condition is the Service's "failed to
-// launch a task" event.
+// launch a task" event, and its settling ends the Service's deployment.
 func launchFailureChanged(old, new client.Object) bool {
 	o, n := old.(*appsv1.Deployment), new.(*appsv1.Deployment)
-	return !equality.Semantic.DeepEqual(deploymentCondition(o, appsv1.DeploymentReplicaFailure), deploymentCondition(n, appsv1.DeploymentReplicaFailure))
+	return !equality.Semantic.DeepEqual(deploymentCondition(o, appsv1.DeploymentReplicaFailure), deploymentCondition(n, appsv1.DeploymentReplicaFailure)) ||
+		deploymentSettled(o) != deploymentSettled(n) // and a rollout's end completes the deployment
 }
 
 // daemonCountChanged: a DaemonSet's node count is a DAEMON Service's desired count.

@@ -37,6 +37,10 @@ type appliedChildren struct {
 	stalled, stallReason string
 	// ownershipConflict is set when an object of someone else's holds a child's name.
 	ownershipConflict bool
+	// unsettled is set while a Deployment is still rolling: its template was just changed, or
+	// its controller has not caught up with it, or it still runs tasks of an older template
+	// that may not have reached the cache yet.
+	unsettled bool
 }
 
 // annotationTemplateHash on a Deployment or DaemonSet is the hash of the task template it was
@@ -166,6 +170,9 @@ func (r *Reconciler) applyDeployments(ctx context.Context, svc *ecsv1.Service, p
 				res.problems = append(res.problems, fmt.Sprintf("(service %s) %s", svc.Name, blocked.Error()))
 			}
 			rollout = translate.RollingUpdate{MaxSurge: 1}
+		}
+		if cur != nil && (current.Annotations[annotationTemplateHash] != hash || !deploymentSettled(current)) {
+			res.unsettled = true
 		}
 		d := desiredDeployment(svc, w, rollout)
 		d.Spec.MinReadySeconds = translate.MinReadySeconds(plan.spec, r.uncheckedTaskWait())
@@ -330,4 +337,14 @@ func (r *Reconciler) uncheckedTaskWait() time.Duration {
 // CreateService defaults it; never for DAEMON services.
 func zoneRebalancing(svc *ecsv1.Service) bool {
 	return svc.Spec.SchedulingStrategy != ecsv1.SchedulingDaemon && svc.Spec.AvailabilityZoneRebalancing != ecsv1.Disabled
+}
+
+// deploymentSettled reports a Deployment whose controller has observed its latest spec and
+// runs only tasks of its current template. One no controller has looked at yet (just created)
+// counts as settled: its tasks, which the Service counts, say where it is.
+func deploymentSettled(d *appsv1.Deployment) bool {
+	if d.Status.ObservedGeneration == 0 {
+		return true
+	}
+	return d.Status.ObservedGeneration >= d.Generation && d.Status.Replicas == d.Status.UpdatedReplicas
 }
