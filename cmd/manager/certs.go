@@ -85,6 +85,9 @@ func (c *certOptions) namespace() string {
 // its CA in the webhook configurations before it gives up and exits.
 const certWaitTimeout = 2 * time.Minute
 
+// servingPath on the webhook server answers 200 once the webhooks are served, 503 before.
+const servingPath = "/serving"
+
 // serveWebhooks registers the webhooks once the certificate exists, so that the webhook server
 // never starts without one: with rotation it waits for the rotator, for the Secret's certificate
 // in the certificate directory and for its CA in every installed webhook configuration; without
@@ -101,6 +104,16 @@ func serveWebhooks(ctx context.Context, mgr ctrl.Manager, server webhook.Server,
 	if err := mgr.AddReadyzCheck("webhook", healthz.Checker(check)); err != nil {
 		return fmt.Errorf("adding the webhook ready check: %w", err)
 	}
+	// Registering a path now, before the manager starts the server, sets the server's defaults
+	// (its mux) here rather than in Start: the webhooks registered later, from another goroutine,
+	// then read a mux that was settled before that goroutine began, not one Start may be writing.
+	server.Register(servingPath, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if !serving.Load() {
+			http.Error(w, "waiting for the webhook certificate", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok"))
+	}))
 	register := func() error {
 		if err := setupWebhooks(ctx, mgr); err != nil {
 			return err
