@@ -22,15 +22,8 @@ type taskStop struct {
 // stopDecision decides whether a running task must be stopped the ECS way: an essential
 // container exited (EssentialContainerExited), or a container cannot start (TaskFailedToStart).
 func stopDecision(pod *corev1.Pod) taskStop {
-	essential := shared.EssentialContainers(pod)
-	names := shared.ECSContainerNames(pod)
-	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
-		if w := cs.State.Waiting; w != nil {
-			if kind, ok := shared.FailedToStartReasons[w.Reason]; ok {
-				return taskStop{Code: ecsv1.StopCodeTaskFailedToStart,
-					Reason: fmt.Sprintf("%s: %s: %s", kind, shared.ECSName(names, cs.Name), w.Message)}
-			}
-		}
+	if reason := shared.CannotStart(pod); reason != "" {
+		return taskStop{Code: ecsv1.StopCodeTaskFailedToStart, Reason: reason}
 	}
 	specs := map[string]*corev1.Container{}
 	for i := range pod.Spec.InitContainers {
@@ -39,21 +32,11 @@ func stopDecision(pod *corev1.Pod) taskStop {
 	for i := range pod.Spec.Containers {
 		specs[pod.Spec.Containers[i].Name] = &pod.Spec.Containers[i]
 	}
-	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
-		if !essential[cs.Name] {
-			continue
-		}
-		exit := cs.State.Terminated
-		if exit == nil && cs.RestartCount > 0 {
-			// Essential sidecars are restarted in place by the kubelet; their earlier exit is
-			// what stopped the task.
-			exit = cs.LastTerminationState.Terminated
-		}
-		if exit == nil || restartsOnExit(specs[cs.Name], exit.ExitCode) {
-			continue
-		}
-		return taskStop{Code: ecsv1.StopCodeEssentialContainerExited,
-			Reason: fmt.Sprintf("Essential container in task exited: %s exited with code %d", shared.ECSName(names, cs.Name), exit.ExitCode)}
+	// An essential sidecar the kubelet restarted in place stopped the task with its earlier exit.
+	if reason := shared.EssentialExit(pod, func(name string, exit *corev1.ContainerStateTerminated) bool {
+		return restartsOnExit(specs[name], exit.ExitCode)
+	}); reason != "" {
+		return taskStop{Code: ecsv1.StopCodeEssentialContainerExited, Reason: reason}
 	}
 	if pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded {
 		reason := "Task stopped: all containers exited"

@@ -71,13 +71,30 @@ func (r *Reconciler) applyExecRBAC(ctx context.Context, svc *ecsv1.Service, pods
 	}
 	role, binding := desiredExecRBAC(svc, pods, owners)
 	if role == nil {
-		if err := r.deleteStale(ctx, svc, &rbacv1.RoleBindingList{}, nil); err != nil {
-			return err
+		// Looked up by name: every Service without exec passes here on every reconcile.
+		for _, o := range []client.Object{&rbacv1.RoleBinding{}, &rbacv1.Role{}} {
+			if err := r.deleteOwned(ctx, svc, client.ObjectKey{Namespace: svc.Namespace, Name: execName(svc)}, o); err != nil {
+				return err
+			}
 		}
-		return r.deleteStale(ctx, svc, &rbacv1.RoleList{}, nil)
+		return nil
 	}
 	if err := r.Applier.ApplyCached(ctx, role, &rbacv1.Role{}); err != nil {
 		return err
 	}
 	return r.Applier.ApplyCached(ctx, binding, &rbacv1.RoleBinding{})
+}
+
+// deleteOwned deletes the Service's child of that name, if there is one and it is the Service's.
+func (r *Reconciler) deleteOwned(ctx context.Context, svc *ecsv1.Service, key client.ObjectKey, obj client.Object) error {
+	if err := r.Get(ctx, key, obj); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if owner := metav1.GetControllerOf(obj); owner == nil || owner.UID != svc.UID {
+		return nil
+	}
+	if err := r.Delete(ctx, obj); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting %s: %w", key.Name, err)
+	}
+	return nil
 }

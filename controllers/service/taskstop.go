@@ -47,78 +47,53 @@ func judgeTask(pod *corev1.Pod, now time.Time, startTimeout time.Duration) taskV
 	if healthyLooking(pod) {
 		return taskVerdict{} // the common case, without reading the Pod's annotations
 	}
-	names := shared.ECSContainerNames(pod)
 	if pod.Status.Phase == corev1.PodFailed || pod.Status.Phase == corev1.PodSucceeded {
 		reason := "Task stopped: all containers exited"
-		if exit := essentialExitReason(pod, names); exit != "" {
+		if exit := essentialExitReason(pod); exit != "" {
 			reason = exit
 		} else if pod.Status.Reason != "" {
 			reason = fmt.Sprintf("Task stopped: %s: %s", pod.Status.Reason, pod.Status.Message)
 		}
 		return taskVerdict{stop: reason, failed: true}
 	}
-	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
-		w := cs.State.Waiting
-		if w == nil {
-			continue
-		}
-		kind, ok := shared.FailedToStartReasons[w.Reason]
-		if !ok {
-			continue
-		}
+	if reason := shared.CannotStart(pod); reason != "" {
 		started := pod.CreationTimestamp.Time
 		if pod.Status.StartTime != nil {
 			started = pod.Status.StartTime.Time
 		}
 		v := taskVerdict{failed: true}
 		if waited := now.Sub(started); waited >= startTimeout {
-			v.stop = fmt.Sprintf("%s: %s: %s", kind, shared.ECSName(names, cs.Name), w.Message)
+			v.stop = reason
 		} else {
 			v.recheck = startTimeout - waited
 		}
 		return v
 	}
-	if exit := essentialExitReason(pod, names); exit != "" {
+	if exit := essentialExitReason(pod); exit != "" {
 		return taskVerdict{stop: exit, failed: true}
 	}
 	return taskVerdict{}
 }
 
-// essentialExitReason says which exit stopped the task: an essential container's exit its ECS
-// restart policy does not cover, or a failed init container. Empty when there is none.
-func essentialExitReason(pod *corev1.Pod, names map[string]string) string {
-	essential := shared.EssentialContainers(pod)
-	policies := restartPolicies(pod)
-	sidecar := map[string]bool{}
+// essentialExitReason says which exit stopped the task: a failed init container (a SUCCESS or
+// COMPLETE dependency), or an essential container's exit its ECS restart policy does not
+// restart in place. Empty when there is none.
+func essentialExitReason(pod *corev1.Pod) string {
 	for _, c := range pod.Spec.InitContainers {
-		sidecar[c.Name] = c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
-	}
-	for _, cs := range pod.Status.InitContainerStatuses {
-		if sidecar[cs.Name] {
-			continue
+		if c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
+			continue // a sidecar: judged as an essential container below
 		}
-		exit := cs.State.Terminated
-		if exit == nil && cs.RestartCount > 0 {
-			exit = cs.LastTerminationState.Terminated
-		}
-		if exit != nil && exit.ExitCode != 0 {
-			return fmt.Sprintf("Dependency container in task exited: %s exited with code %d", shared.ECSName(names, cs.Name), exit.ExitCode)
+		for _, cs := range pod.Status.InitContainerStatuses {
+			if exit := shared.LastExit(cs); cs.Name == c.Name && exit != nil && exit.ExitCode != 0 {
+				return fmt.Sprintf("Dependency container in task exited: %s exited with code %d",
+					shared.ECSName(shared.ECSContainerNames(pod), cs.Name), exit.ExitCode)
+			}
 		}
 	}
-	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
-		if !essential[cs.Name] {
-			continue
-		}
-		exit := cs.State.Terminated
-		if exit == nil && cs.RestartCount > 0 {
-			exit = cs.LastTerminationState.Terminated
-		}
-		if exit == nil || restartedInPlace(policies[cs.Name], exit) {
-			continue
-		}
-		return fmt.Sprintf("Essential container in task exited: %s exited with code %d", shared.ECSName(names, cs.Name), exit.ExitCode)
-	}
-	return ""
+	policies := restartPolicies(pod)
+	return shared.EssentialExit(pod, func(name string, exit *corev1.ContainerStateTerminated) bool {
+		return restartedInPlace(policies[name], exit)
+	})
 }
 
 // restartedInPlace reports whether ECS restarts a container in place after this exit: its
@@ -186,10 +161,7 @@ func failedHealthCheck(pod *corev1.Pod) bool {
 	}
 	essential := shared.EssentialContainers(pod)
 	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
-		exit := cs.State.Terminated
-		if exit == nil {
-			exit = cs.LastTerminationState.Terminated
-		}
+		exit := shared.LastExit(cs)
 		if essential[cs.Name] && checked[cs.Name] && exit != nil && exit.ExitCode == 137 && exit.Reason != "OOMKilled" {
 			return true
 		}

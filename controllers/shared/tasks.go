@@ -2,6 +2,8 @@ package shared
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -71,4 +73,42 @@ var FailedToStartReasons = map[string]string{
 	"CreateContainerConfigError": "CannotCreateContainerError",
 	"CreateContainerError":       "CannotCreateContainerError",
 	"RunContainerError":          "CannotStartContainerError",
+}
+
+// LastExit is the exit of a container that matters to its task: its current termination, or,
+// once the kubelet restarted it in place, the one before.
+func LastExit(cs corev1.ContainerStatus) *corev1.ContainerStateTerminated {
+	if cs.State.Terminated == nil && cs.RestartCount > 0 {
+		return cs.LastTerminationState.Terminated
+	}
+	return cs.State.Terminated
+}
+
+// EssentialExit says which essential container's exit stopped the task ("Essential container in
+// task exited: app exited with code 1"), skipping the exits restarts says are restarted in place.
+// Empty when there is none.
+func EssentialExit(pod *corev1.Pod, restarts func(k8sName string, exit *corev1.ContainerStateTerminated) bool) string {
+	essential := EssentialContainers(pod)
+	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+		if !essential[cs.Name] {
+			continue
+		}
+		if exit := LastExit(cs); exit != nil && !restarts(cs.Name, exit) {
+			return fmt.Sprintf("Essential container in task exited: %s exited with code %d", ECSName(ECSContainerNames(pod), cs.Name), exit.ExitCode)
+		}
+	}
+	return ""
+}
+
+// CannotStart finds a container that cannot start (FailedToStartReasons) and says why, as ECS
+// does ("CannotPullContainerError: app: <message>"). Empty when every container can start.
+func CannotStart(pod *corev1.Pod) string {
+	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+		if w := cs.State.Waiting; w != nil {
+			if kind, ok := FailedToStartReasons[w.Reason]; ok {
+				return fmt.Sprintf("%s: %s: %s", kind, ECSName(ECSContainerNames(pod), cs.Name), w.Message)
+			}
+		}
+	}
+	return ""
 }
