@@ -44,7 +44,7 @@ generate: $(CONTROLLER_GEN) ## Generate the deepcopy functions of the API types.
 
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate CRDs, RBAC and webhook configurations into config/.
-	$(CONTROLLER_GEN) crd rbac:roleName=manager-role webhook paths="./..." \
+	$(CONTROLLER_GEN) crd:allowDangerousTypes=true rbac:roleName=manager-role webhook paths="./..." \
 		output:crd:artifacts:config=config/crd/bases \
 		output:rbac:artifacts:config=config/rbac \
 		output:webhook:artifacts:config=config/webhook

@@ -30,6 +30,9 @@ type Options struct {
 	AlertmanagerURL string
 	// AlarmPollInterval is how often the Alertmanager is asked.
 	AlarmPollInterval time.Duration
+	// BakeTimeUnit is how long one minute of the deployment strategies' bake times lasts;
+	// zero means a minute.
+	BakeTimeUnit time.Duration
 }
 
 // SetupAll registers the field indexes, every reconciler and the Cluster counter with mgr.
@@ -41,7 +44,7 @@ func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock, opt
 	applier := &shared.Applier{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme()}
 	svc := &service.Reconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 		Recorder: mgr.GetEventRecorder("ecs-operator-service"), Clock: clk, Applier: applier,
-		TaskStartTimeout: opts.TaskStartTimeout, UncheckedTaskWait: opts.UncheckedTaskWait}
+		TaskStartTimeout: opts.TaskStartTimeout, UncheckedTaskWait: opts.UncheckedTaskWait, BakeTimeUnit: opts.BakeTimeUnit}
 	if opts.AlertmanagerURL != "" {
 		am, err := alarms.NewClient(opts.AlertmanagerURL, nil)
 		if err != nil {

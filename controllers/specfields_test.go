@@ -85,7 +85,7 @@ func selectedNames(t *testing.T) map[string]bool {
 // unsupportedFields are the spec fields ecs-operator keeps but does not act on, with where the
 // UnsupportedSettings condition naming them comes from; an entry covers the fields below it.
 var unsupportedFields = map[string]string{
-	"ServiceSpec.deploymentController":                                "shared.ServiceSettingNotes (EXTERNAL, CODE_DEPLOY)",
+	"ServiceSpec.deploymentController":                                "shared.ServiceSettingNotes (EXTERNAL)",
 	"ServiceSpec.enableECSManagedTags":                                "shared.ServiceSettingNotes",
 	"ServiceSpec.propagateTags":                                       "shared.ServiceSettingNotes",
 	"ServiceSpec.networkConfiguration":                                "shared.ServiceSettingNotes",
@@ -110,7 +110,8 @@ var keptFields = map[string]string{
 	"TaskSpec.tags":           "the Task's ECS resource tags, kept on the object",
 	"TaskSpec.startedBy":      "who started the Task, kept on the object (ListTasks --started-by)",
 	"TaskDefinitionSpec.tags": "the task definition's ECS resource tags, kept on the object",
-	"TaskDefinitionSpec.containerDefinitions.logConfiguration": "copied as JSON into the tasks' ecs.operator.dev/log-configuration annotation for the cluster's log shipper",
+	"ServiceSpec.deploymentConfiguration.lifecycleHooks.roleArn": "the IAM role ECS would invoke the hook's Lambda function with, kept on the object",
+	"TaskDefinitionSpec.containerDefinitions.logConfiguration":   "copied as JSON into the tasks' ecs.operator.dev/log-configuration annotation for the cluster's log shipper",
 }
 
 // covered reports whether the field or one of its parents is in the list.

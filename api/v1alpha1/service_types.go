@@ -82,6 +82,9 @@ type DeploymentAlarms struct {
 }
 
 // DeploymentConfiguration bounds how many tasks run while a Service rolls out.
+// +kubebuilder:validation:XValidation:rule="!has(self.linearConfiguration) || (has(self.strategy) && self.strategy == 'LINEAR')",message="linearConfiguration applies only to strategy LINEAR",fieldPath=".linearConfiguration"
+// +kubebuilder:validation:XValidation:rule="!has(self.canaryConfiguration) || (has(self.strategy) && self.strategy == 'CANARY')",message="canaryConfiguration applies only to strategy CANARY",fieldPath=".canaryConfiguration"
+// +kubebuilder:validation:XValidation:rule="!has(self.lifecycleHooks) || (has(self.strategy) && self.strategy != 'ROLLING')",message="lifecycleHooks apply only to strategies BLUE_GREEN, LINEAR and CANARY",fieldPath=".lifecycleHooks"
 type DeploymentConfiguration struct {
 	// maximumPercent is the most tasks, as a percentage of desiredCount rounded down, that may
 	// run during a deployment (default 200).
@@ -106,15 +109,52 @@ type DeploymentConfiguration struct {
 	// alarms are CloudWatch alarms that fail a deployment.
 	// +optional
 	Alarms *DeploymentAlarms `json:"alarms,omitempty"`
+
+	// strategy is ROLLING (default), BLUE_GREEN, LINEAR or CANARY.
+	// +optional
+	Strategy DeploymentStrategy `json:"strategy,omitempty"`
+
+	// bakeTimeInMinutes is how long the old revision (blue) keeps running, ready to take the
+	// traffic back, after production traffic moved to the new one (BLUE_GREEN, LINEAR, CANARY);
+	// 0 to 1440, 0 when unset.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1440
+	BakeTimeInMinutes *int32 `json:"bakeTimeInMinutes,omitempty"`
+
+	// lifecycleHooks run at lifecycle stages of BLUE_GREEN, LINEAR and CANARY deployments.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	LifecycleHooks []DeploymentLifecycleHook `json:"lifecycleHooks,omitempty"`
+
+	// linearConfiguration sets the steps of a LINEAR deployment.
+	// +optional
+	LinearConfiguration *LinearConfiguration `json:"linearConfiguration,omitempty"`
+
+	// canaryConfiguration sets the canary of a CANARY deployment.
+	// +optional
+	CanaryConfiguration *CanaryConfiguration `json:"canaryConfiguration,omitempty"`
 }
 
 // DeploymentControllerType is who deploys a Service's new task definitions.
 // +kubebuilder:validation:Enum=ECS;CODE_DEPLOY;EXTERNAL
 type DeploymentControllerType string
 
+const (
+	// DeploymentControllerECS is ecs-operator running the deploymentConfiguration's strategy.
+	DeploymentControllerECS DeploymentControllerType = "ECS"
+	// DeploymentControllerCodeDeploy is a blue/green deployment; ecs-operator runs it itself,
+	// driven by the same deploymentConfiguration fields as BLUE_GREEN.
+	DeploymentControllerCodeDeploy DeploymentControllerType = "CODE_DEPLOY"
+	// DeploymentControllerExternal leaves deployments to another controller.
+	DeploymentControllerExternal DeploymentControllerType = "EXTERNAL"
+)
+
 // DeploymentController names who deploys a Service's new task definitions.
 type DeploymentController struct {
-	// type is ECS (rolling update by ecs-operator), CODE_DEPLOY or EXTERNAL.
+	// type is ECS (ecs-operator runs deploymentConfiguration.strategy), CODE_DEPLOY (a
+	// BLUE_GREEN deployment run by ecs-operator) or EXTERNAL.
 	// +required
 	Type DeploymentControllerType `json:"type"`
 }
@@ -339,6 +379,7 @@ const (
 // +kubebuilder:validation:XValidation:rule="!(has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON') || !has(self.desiredCount)",message="a DAEMON service runs one task per instance and takes no desiredCount",fieldPath=".desiredCount"
 // +kubebuilder:validation:XValidation:rule="!(has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON') || !has(self.autoScaling)",message="a DAEMON service cannot be auto scaled",fieldPath=".autoScaling"
 // +kubebuilder:validation:XValidation:rule="(has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON') || !has(self.deploymentConfiguration) || !has(self.deploymentConfiguration.maximumPercent) || self.deploymentConfiguration.maximumPercent >= 100",message="maximumPercent must be at least 100 for a REPLICA service",fieldPath=".deploymentConfiguration.maximumPercent"
+// +kubebuilder:validation:XValidation:rule="!(has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON') || !has(self.deploymentConfiguration) || !has(self.deploymentConfiguration.strategy) || self.deploymentConfiguration.strategy == 'ROLLING'",message="a DAEMON service deploys with the ROLLING strategy only",fieldPath=".deploymentConfiguration.strategy"
 // +kubebuilder:validation:XValidation:rule="!(has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON') || !has(self.placementStrategy)",message="a DAEMON service takes no placementStrategy",fieldPath=".placementStrategy"
 // +kubebuilder:validation:XValidation:rule="!has(self.launchType) || !has(self.capacityProviderStrategy)",message="launchType and capacityProviderStrategy cannot both be set",fieldPath=".capacityProviderStrategy"
 // +kubebuilder:validation:XValidation:rule="!has(self.autoScaling) || !has(self.desiredCount) || (self.desiredCount >= self.autoScaling.minCapacity && self.desiredCount <= self.autoScaling.maxCapacity)",message="desiredCount must be within autoScaling minCapacity and maxCapacity",fieldPath=".desiredCount"
@@ -543,6 +584,22 @@ type Deployment struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	RolloutStateReason string `json:"rolloutStateReason,omitempty"`
+
+	// lifecycleStage is the stage a BLUE_GREEN, LINEAR or CANARY deployment is at.
+	// +optional
+	LifecycleStage LifecycleStage `json:"lifecycleStage,omitempty"`
+
+	// lifecycleStageStartedAt is when the deployment entered its lifecycleStage.
+	// +optional
+	LifecycleStageStartedAt *metav1.Time `json:"lifecycleStageStartedAt,omitempty"`
+
+	// productionTrafficWeight is the percentage of production traffic the deployment's tasks
+	// receive (BLUE_GREEN, LINEAR, CANARY): set by Service selectors, so by task counts while
+	// LINEAR and CANARY shift.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	ProductionTrafficWeight *int32 `json:"productionTrafficWeight,omitempty"`
 
 	// createdAt is when the deployment started.
 	// +optional

@@ -55,6 +55,8 @@ type options struct {
 	taskStartTimeout time.Duration
 	// uncheckedTaskWait is how long a task without an essential health check runs before it counts.
 	uncheckedTaskWait time.Duration
+	// bakeTimeUnit is how long a minute of the deployment strategies' bake times lasts.
+	bakeTimeUnit time.Duration
 	// alertmanagerURL and alarmPollInterval: where deployment alarms are read, how often.
 	alertmanagerURL   string
 	alarmPollInterval time.Duration
@@ -111,6 +113,9 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 	fs.DurationVar(&opts.uncheckedTaskWait, "unchecked-task-wait", translate.UncheckedTaskWait,
 		"How long a Service task whose essential containers have no health check runs before it counts toward "+
 			"minimumHealthyPercent in a rollout (the Deployment's minReadySeconds); ECS waits 40s.")
+	fs.DurationVar(&opts.bakeTimeUnit, "bake-time-unit", time.Minute,
+		"How long one minute of bakeTimeInMinutes, stepBakeTimeInMinutes and canaryBakeTimeInMinutes lasts; "+
+			"a minute, as in ECS, unless a demo or a test wants BLUE_GREEN, LINEAR and CANARY deployments to bake faster.")
 	fs.StringVar(&opts.alertmanagerURL, "alertmanager-url", "",
 		"Base URL of an Alertmanager-compatible API (v2) whose active alerts are deployment alarms: an alert whose "+
 			"alertname is one of a Service's deploymentConfiguration.alarms.alarmNames, with no namespace label or the "+
@@ -140,6 +145,9 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 	}
 	if opts.uncheckedTaskWait < 0 || opts.uncheckedTaskWait%time.Second != 0 {
 		return nil, fmt.Errorf("--unchecked-task-wait %s must be whole seconds, 0 or more", opts.uncheckedTaskWait)
+	}
+	if opts.bakeTimeUnit < 100*time.Millisecond {
+		return nil, fmt.Errorf("--bake-time-unit %s must be at least 100ms", opts.bakeTimeUnit)
 	}
 	if opts.alarmPollInterval < time.Second {
 		return nil, fmt.Errorf("--alarm-poll-interval %s must be at least 1s", opts.alarmPollInterval)
@@ -226,7 +234,7 @@ func run(opts *options) error {
 	if err := setupControllers(ctx, mgr, controllers.Options{
 		ClusterCountInterval: opts.clusterCountInterval, TaskStartTimeout: opts.taskStartTimeout,
 		AlertmanagerURL: opts.alertmanagerURL, AlarmPollInterval: opts.alarmPollInterval,
-		UncheckedTaskWait: &opts.uncheckedTaskWait}); err != nil {
+		UncheckedTaskWait: &opts.uncheckedTaskWait, BakeTimeUnit: opts.bakeTimeUnit}); err != nil {
 		return err
 	}
 	if opts.enableWebhooks {

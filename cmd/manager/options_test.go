@@ -56,6 +56,11 @@ func TestParseOptions_FlagsUsersExpect(t *testing.T) {
 		{name: "tasks without a health check count after ECS's 40 s by default", args: nil,
 			check: func(o *options) bool { return o.uncheckedTaskWait == 40*time.Second }},
 		{name: "an unchecked task wait in fractions of a second is an error", args: []string{"--unchecked-task-wait=1500ms"}, wantErr: "--unchecked-task-wait 1.5s must be whole seconds"},
+		{name: "bake times count in minutes unless told otherwise", args: nil,
+			check: func(o *options) bool { return o.bakeTimeUnit == time.Minute }},
+		{name: "the bake time unit is a flag", args: []string{"--bake-time-unit=1s"},
+			check: func(o *options) bool { return o.bakeTimeUnit == time.Second }},
+		{name: "a bake time unit under 100ms is an error", args: []string{"--bake-time-unit=1ms"}, wantErr: "--bake-time-unit 1ms must be at least 100ms"},
 		{name: "stray arguments are an error", args: []string{"extra"}, wantErr: "unexpected arguments"},
 	}
 	for _, tc := range tests {

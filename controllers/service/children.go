@@ -46,8 +46,11 @@ func serviceSelector(svc *ecsv1.Service) map[string]string {
 type serviceWorkload struct {
 	Name             string
 	CapacityProvider string // empty when the Service runs on one provider or none
-	Replicas         int32
-	Template         corev1.PodTemplateSpec
+	// Revision is set on the Deployment of one revision (BLUE_GREEN, LINEAR, CANARY): its
+	// selector takes only that revision's tasks.
+	Revision string
+	Replicas int32
+	Template corev1.PodTemplateSpec
 }
 
 // workloadName names the Deployment of a provider's share.
@@ -81,6 +84,9 @@ func desiredDeployment(svc *ecsv1.Service, w serviceWorkload, rollout translate.
 	if w.CapacityProvider != "" {
 		selector[labelCapacityProvider] = shared.LabelValue(w.CapacityProvider)
 	}
+	if w.Revision != "" {
+		selector[labelRevision] = w.Revision
+	}
 	template := serviceTemplate(svc, w.Template, selector)
 	meta := childMeta(svc, w.Name)
 	meta.Labels = shared.MergeLabels(meta.Labels, selector)
@@ -100,6 +106,14 @@ func desiredDeployment(svc *ecsv1.Service, w serviceWorkload, rollout translate.
 			},
 		},
 	}
+}
+
+// desiredRevisionDeployment runs one revision's tasks of a BLUE_GREEN, LINEAR or CANARY
+// Service: its template does not change, only its replicas, so its own rollout bounds matter
+// only when the operator's translation of the revision changes.
+func desiredRevisionDeployment(svc *ecsv1.Service, w serviceWorkload, revision string) *appsv1.Deployment {
+	w.Revision = revision
+	return desiredDeployment(svc, w, translate.RollingUpdate{MaxSurge: 1})
 }
 
 // desiredDaemonSet runs one task of a DAEMON service on every node its placement allows, with
@@ -145,7 +159,7 @@ func desiredPodDisruptionBudget(svc *ecsv1.Service, desired, minimumHealthyPerce
 // desiredPortServices gives every container port named by loadBalancers or serviceRegistries
 // a ClusterIP Service selecting the Service's tasks: what a target group or Cloud Map service
 // reaches on ECS.
-func desiredPortServices(svc *ecsv1.Service, td *ecsv1.TaskDefinitionSpec) []*corev1.Service {
+func desiredPortServices(svc *ecsv1.Service, td *ecsv1.TaskDefinitionSpec, traffic trafficSelectors) []*corev1.Service {
 	type target struct {
 		port        int32
 		annotations map[string]string
@@ -189,7 +203,22 @@ func desiredPortServices(svc *ecsv1.Service, td *ecsv1.TaskDefinitionSpec) []*co
 			ObjectMeta: meta,
 			Spec: corev1.ServiceSpec{
 				Type:     corev1.ServiceTypeClusterIP,
-				Selector: serviceSelector(svc),
+				Selector: traffic.production,
+				Ports:    []corev1.ServicePort{servicePort(mapping, p, p)},
+			},
+		})
+		if traffic.test == nil {
+			continue
+		}
+		// ECS's test listener: the new revision's tasks only, while production stays on blue.
+		test := childMeta(svc, shared.TestPortServiceName(svc, p))
+		test.Annotations = map[string]string{annotationTrafficRole: "test"}
+		out = append(out, &corev1.Service{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+			ObjectMeta: test,
+			Spec: corev1.ServiceSpec{
+				Type:     corev1.ServiceTypeClusterIP,
+				Selector: traffic.test,
 				Ports:    []corev1.ServicePort{servicePort(mapping, p, p)},
 			},
 		})
@@ -197,10 +226,13 @@ func desiredPortServices(svc *ecsv1.Service, td *ecsv1.TaskDefinitionSpec) []*co
 	return out
 }
 
+// annotationTrafficRole marks the Kubernetes Service that carries a port's test traffic.
+const annotationTrafficRole = "ecs.operator.dev/traffic"
+
 // desiredServiceConnectServices publishes each Service Connect port under its client aliases
 // (or its discovery name), so peers in the cluster reach "name:port" as on ECS. Aliases whose
 // DNS name is not a single DNS label are returned as problems: a Kubernetes Service name is one.
-func desiredServiceConnectServices(svc *ecsv1.Service, td *ecsv1.TaskDefinitionSpec) ([]*corev1.Service, []string) {
+func desiredServiceConnectServices(svc *ecsv1.Service, td *ecsv1.TaskDefinitionSpec, production map[string]string) ([]*corev1.Service, []string) {
 	sc := svc.Spec.ServiceConnectConfiguration
 	if sc == nil || !sc.Enabled {
 		return nil, nil
@@ -241,7 +273,7 @@ func desiredServiceConnectServices(svc *ecsv1.Service, td *ecsv1.TaskDefinitionS
 				ObjectMeta: meta,
 				Spec: corev1.ServiceSpec{
 					Type:     corev1.ServiceTypeClusterIP,
-					Selector: serviceSelector(svc),
+					Selector: production,
 					Ports:    []corev1.ServicePort{servicePort(mapping, alias.Port, targetPort)},
 				},
 			})

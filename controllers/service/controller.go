@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -71,6 +72,13 @@ type Reconciler struct {
 	// it is stopped and replaced (DefaultTaskStartTimeout when zero).
 	TaskStartTimeout time.Duration
 
+	// BakeTimeUnit is how long a minute of the strategies' bake times lasts (a minute when zero).
+	BakeTimeUnit time.Duration
+
+	// HookClient calls lifecycle hooks' urls (http.DefaultClient when nil).
+	HookClient *http.Client
+	hooks      hookCalls
+
 	// seen remembers each Service's task Pods between reconciles, to report the tasks it
 	// started and stopped as ECS does and to count each failed task once.
 	mu   sync.Mutex
@@ -105,6 +113,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 		}
 		original = svc.DeepCopy()
 		r.Applier.ForgetOwner(svc.UID)
+		r.forgetHooks(string(svc.UID))
 		return ctrl.Result{}, shared.RemoveFinalizer(ctx, r.Client, svc)
 	}
 	// The finalizer lets a deleted Service drain (DRAINING) before its children go.
@@ -211,6 +220,9 @@ func (r *Reconciler) reconcileSpec(ctx context.Context, svc *ecsv1.Service, pods
 	if res.applied.ownershipConflict {
 		res.retryAfter = conflictRetry(svc, r.Clock.Now())
 	}
+	if l := res.applied.lifecycle; l != nil {
+		res.retryAfter = earliest(res.retryAfter, l.RetryAfter)
+	}
 	return res, nil
 }
 
@@ -260,6 +272,7 @@ func (r *Reconciler) observe(svc *ecsv1.Service, spec specResult, pods []corev1.
 	if spec.applied.desiredKnown {
 		obs.Desired, obs.DesiredKnown, obs.LaunchFailures = spec.applied.desired, true, spec.applied.launchFailures
 		obs.Unsettled = spec.applied.unsettled
+		obs.Lifecycle, obs.Blue = spec.applied.lifecycle, spec.applied.blue
 	} else if svc.Spec.SchedulingStrategy != ecsv1.SchedulingDaemon {
 		obs.Desired, obs.DesiredKnown = ptr.Deref(svc.Spec.DesiredCount, 0), true
 	} else {

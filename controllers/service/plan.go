@@ -31,6 +31,8 @@ type deploymentPlan struct {
 	cluster     *ecsv1.Cluster
 	// namespace is where the task definition lives (it may be another namespace of the tenant).
 	namespace string
+	// pods are the Service's task Pods, as the cache has them.
+	pods []corev1.Pod
 }
 
 // planDeployment decides the revision the PRIMARY deployment runs: the one the spec names,
@@ -39,7 +41,7 @@ func (r *Reconciler) planDeployment(ctx context.Context, svc *ecsv1.Service, res
 	token := svc.Annotations[ecsv1.AnnotationForceNewDeployment]
 	wanted := deploymentKey{TaskDefinition: resolved.String(), Token: token}
 	plan := &deploymentPlan{primary: wanted, wanted: wanted, spec: resolved.Spec, family: resolved.Family,
-		revision: resolved.Number, namespace: resolved.TaskDefinition.Namespace}
+		revision: resolved.Number, namespace: resolved.TaskDefinition.Namespace, pods: pods}
 
 	cluster, err := shared.ClusterForNamespace(ctx, r.Client, svc.Namespace)
 	if err != nil {
@@ -129,6 +131,9 @@ func rollbackTarget(svc *ecsv1.Service, failed deploymentKey) string {
 // rollsBack reports whether a failed deployment is rolled back: by its alarms' rollback when
 // they failed it, else by the circuit breaker's.
 func rollsBack(svc *ecsv1.Service, failed *ecsv1.Deployment) bool {
+	if failedByHook(failed) {
+		return true
+	}
 	if failedByAlarm(failed) {
 		cfg := alarmConfig(svc)
 		return cfg != nil && cfg.Rollback

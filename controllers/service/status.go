@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
@@ -42,6 +43,14 @@ func deploymentID(svc *ecsv1.Service, key deploymentKey) string {
 
 // alarmFailurePrefix starts the rolloutStateReason of a deployment its alarms failed.
 const alarmFailurePrefix = "ECS deployment alarms: "
+
+// hookFailurePrefix starts the rolloutStateReason of a deployment a lifecycle hook failed.
+const hookFailurePrefix = "ECS deployment lifecycle hook: "
+
+// failedByHook tells a deployment a lifecycle hook failed: ECS rolls it back to blue.
+func failedByHook(d *ecsv1.Deployment) bool {
+	return strings.HasPrefix(d.RolloutStateReason, hookFailurePrefix)
+}
 
 // failedByAlarm tells a deployment its alarms failed from one the circuit breaker failed.
 func failedByAlarm(d *ecsv1.Deployment) bool {
@@ -84,6 +93,10 @@ type serviceObservation struct {
 	Failures map[deploymentKey]int32
 	// Healthy marks the deployments one of whose tasks became healthy since then.
 	Healthy map[deploymentKey]bool
+	// Lifecycle is where a BLUE_GREEN, LINEAR or CANARY deployment is (nil for ROLLING, and
+	// once it completed or rolls back); Blue is the revision it replaces.
+	Lifecycle *stageResult
+	Blue      *deploymentKey
 }
 
 // taskCounts are a deployment's task counts, read off its Pods.
@@ -168,9 +181,20 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 	primary.FailedTasks += newFailures
 	final := primary.RolloutState == ecsv1.RolloutCompleted || primary.RolloutState == ecsv1.RolloutFailed
 	breakerTripped := !final && countBreakerFailures(&primary, obs)
+	lc := obs.Lifecycle
+	if lc != nil && !final {
+		if primary.LifecycleStage != lc.Stage || primary.LifecycleStageStartedAt == nil {
+			primary.LifecycleStage, primary.LifecycleStageStartedAt = lc.Stage, &metav1.Time{Time: lc.StartedAt}
+		}
+		primary.ProductionTrafficWeight = ptr.To(lc.Weight)
+	}
 	switch {
 	case final:
 		// Final states stay, as in ECS.
+	case lc != nil && lc.HookFailed != "":
+		primary.RolloutState = ecsv1.RolloutFailed
+		primary.RolloutStateReason = boundMessage(hookFailurePrefix + lc.HookFailed)
+		events = append(events, newMessage(kindDeploymentFailed, "(service %s) (deployment %s) deployment failed: %s.", name, primaryID, lc.HookFailed))
 	case breakerTripped:
 		primary.RolloutState = ecsv1.RolloutFailed
 		primary.RolloutStateReason = "ECS deployment circuit breaker: tasks failed to start."
@@ -182,7 +206,7 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 		primary.RolloutState = ecsv1.RolloutFailed
 		primary.RolloutStateReason = boundMessage(alarmFailurePrefix + "alarm(s) " + names + " in ALARM state.")
 		events = append(events, newMessage(kindDeploymentFailed, "(service %s) (deployment %s) deployment failed: alarm(s) %s in ALARM state.", name, primaryID, names))
-	case obs.DesiredKnown && !obs.Unsettled && pc.Running >= obs.Desired && !othersRunning:
+	case obs.DesiredKnown && !obs.Unsettled && pc.Running >= obs.Desired && !othersRunning && (lc == nil || lc.Done):
 		primary.RolloutState = ecsv1.RolloutCompleted
 		primary.RolloutStateReason = "ECS deployment " + primaryID + " completed."
 		if primary.CircuitBreaker != nil {
@@ -216,6 +240,9 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 		d.DesiredCount = c.Running + c.Pending
 		d.RunningCount, d.PendingCount = c.Running, c.Pending
 		d.FailedTasks += obs.Failures[key]
+		if lc != nil && obs.Blue != nil && key == *obs.Blue {
+			d.ProductionTrafficWeight = ptr.To(100 - lc.Weight)
+		}
 		if d.RolloutState == "" {
 			d.RolloutState = ecsv1.RolloutInProgress
 		}
@@ -278,8 +305,14 @@ func computeServiceStatus(svc *ecsv1.Service, prev ecsv1.ServiceStatus, obs serv
 	case steady:
 		shared.SetReady(&status.Conditions, svc.Generation, fmt.Sprintf("(service %s) has reached a steady state.", name))
 	default:
-		shared.SetReconciling(&status.Conditions, svc.Generation, shared.ReasonProgressing,
-			fmt.Sprintf("%d of %d tasks running (%d pending) on %s", pc.Running, obs.Desired, pc.Pending, obs.Primary.TaskDefinition))
+		msg := fmt.Sprintf("%d of %d tasks running (%d pending) on %s", pc.Running, obs.Desired, pc.Pending, obs.Primary.TaskDefinition)
+		if lc != nil && primary.RolloutState == ecsv1.RolloutInProgress {
+			msg += fmt.Sprintf("; %s at %s", deploymentStrategy(svc), lc.Stage)
+			if lc.Waiting != "" {
+				msg += ": " + lc.Waiting
+			}
+		}
+		shared.SetReconciling(&status.Conditions, svc.Generation, shared.ReasonProgressing, boundMessage(msg))
 	}
 	return status, events
 }

@@ -41,6 +41,11 @@ type appliedChildren struct {
 	// its controller has not caught up with it, or it still runs tasks of an older template
 	// that may not have reached the cache yet.
 	unsettled bool
+	// lifecycle is where a BLUE_GREEN, LINEAR or CANARY deployment is, nil for ROLLING and for
+	// a deployment that completed or rolls back.
+	lifecycle *stageResult
+	// blue is the revision a BLUE_GREEN, LINEAR or CANARY deployment replaces, nil if none.
+	blue *deploymentKey
 }
 
 // annotationTemplateHash on a Deployment or DaemonSet is the hash of the task template it was
@@ -71,6 +76,7 @@ func (r *Reconciler) applyChildren(ctx context.Context, svc *ecsv1.Service, plan
 			ecsv1.AnnotationForceNewDeployment: plan.primary.Token,
 			shared.AnnotationEssential:         shared.EssentialAnnotation(plan.spec),
 		})
+		out.Template.Labels = shared.MergeLabels(out.Template.Labels, map[string]string{labelRevision: revisionLabel(svc, plan.primary)})
 		templates[share.name] = out
 		res.unsupported = append(res.unsupported, out.Unsupported...)
 		if err := r.Applier.ApplyTaskSupport(ctx, svc.Namespace, out); err != nil {
@@ -78,20 +84,28 @@ func (r *Reconciler) applyChildren(ctx context.Context, svc *ecsv1.Service, plan
 		}
 	}
 
-	if svc.Spec.SchedulingStrategy == ecsv1.SchedulingDaemon {
+	traffic := trafficSelectors{production: serviceSelector(svc)}
+	switch {
+	case svc.Spec.SchedulingStrategy == ecsv1.SchedulingDaemon:
 		minReady := translate.MinReadySeconds(plan.spec, r.uncheckedTaskWait())
 		if err := r.applyDaemonSet(ctx, svc, templates[providers[0].name].Template, minimumHealthy, minReady, &res); err != nil {
 			return res, err
 		}
-	} else if err := r.applyDeployments(ctx, svc, plan, providers, templates, maximum, minimumHealthy, &res); err != nil {
-		return res, err
+	case deploymentStrategy(svc) != ecsv1.StrategyRolling:
+		if traffic, err = r.applyRevisions(ctx, svc, plan, providers, templates, minimumHealthy, &res); err != nil {
+			return res, err
+		}
+	default:
+		if err := r.applyDeployments(ctx, svc, plan, providers, templates, maximum, minimumHealthy, &res); err != nil {
+			return res, err
+		}
 	}
 	if res.stalled != "" {
 		return res, nil
 	}
 
-	services := desiredPortServices(svc, plan.spec)
-	connect, connectProblems := desiredServiceConnectServices(svc, plan.spec)
+	services := desiredPortServices(svc, plan.spec, traffic)
+	connect, connectProblems := desiredServiceConnectServices(svc, plan.spec, traffic.production)
 	res.unsupported = append(res.unsupported, connectProblems...)
 	keepServices := map[string]bool{}
 	for _, s := range append(services, connect...) {
@@ -132,6 +146,7 @@ func (r *Reconciler) applyDeployments(ctx context.Context, svc *ecsv1.Service, p
 	res.desired = ptr.Deref(svc.Spec.DesiredCount, 0)
 	res.desiredKnown = true
 	keep := map[string]bool{}
+	rolledOut := true
 	counts := make([]int32, len(providers))
 	for i, share := range providers {
 		counts[i] = share.count(res.desired)
@@ -174,6 +189,9 @@ func (r *Reconciler) applyDeployments(ctx context.Context, svc *ecsv1.Service, p
 		if cur != nil && (current.Annotations[annotationTemplateHash] != hash || !deploymentSettled(current)) {
 			res.unsettled = true
 		}
+		if cur == nil || current.Status.AvailableReplicas < w.Replicas {
+			rolledOut = false
+		}
 		d := desiredDeployment(svc, w, rollout)
 		d.Spec.MinReadySeconds = translate.MinReadySeconds(plan.spec, r.uncheckedTaskWait())
 		d.Annotations = map[string]string{annotationTemplateHash: hash}
@@ -187,25 +205,34 @@ func (r *Reconciler) applyDeployments(ctx context.Context, svc *ecsv1.Service, p
 		}
 		keep[w.Name] = true
 	}
+	if !rolledOut {
+		// Coming from BLUE_GREEN, LINEAR or CANARY: the revisions' Deployments keep serving
+		// until the rolling Deployment runs every task.
+		if err := r.keepRevisionDeployments(ctx, svc, keep); err != nil {
+			return err
+		}
+	}
 	if err := r.deleteStale(ctx, svc, &appsv1.DeploymentList{}, keep); err != nil {
 		return err
 	}
 	if err := r.deleteStale(ctx, svc, &appsv1.DaemonSetList{}, nil); err != nil {
 		return err
 	}
-	pdb := desiredPodDisruptionBudget(svc, res.desired, minimumHealthy)
-	keepPDB := map[string]bool{}
-	if pdb != nil {
-		if err := r.Applier.ApplyCached(ctx, pdb, &policyv1.PodDisruptionBudget{}); err != nil {
-			problem := shared.OwnershipProblem(err)
-			if problem == "" {
-				return err
-			}
-			res.problems, res.ownershipConflict = append(res.problems, problem), true
-		}
-		keepPDB[pdb.Name] = true
+	return r.applyPodDisruptionBudget(ctx, svc, res.desired, minimumHealthy, res)
+}
+
+// keepRevisionDeployments adds the Service's revision Deployments to keep.
+func (r *Reconciler) keepRevisionDeployments(ctx context.Context, svc *ecsv1.Service, keep map[string]bool) error {
+	list := &appsv1.DeploymentList{}
+	if err := r.List(ctx, list, client.InNamespace(svc.Namespace), client.MatchingLabels(serviceSelector(svc))); err != nil {
+		return fmt.Errorf("listing deployments: %w", err)
 	}
-	return r.deleteStale(ctx, svc, &policyv1.PodDisruptionBudgetList{}, keepPDB)
+	for i := range list.Items {
+		if isRevisionDeployment(&list.Items[i]) {
+			keep[list.Items[i].Name] = true
+		}
+	}
+	return nil
 }
 
 func deploymentCondition(d *appsv1.Deployment, t appsv1.DeploymentConditionType) *appsv1.DeploymentCondition {

@@ -18,8 +18,8 @@ const (
 // ServiceSettingNotes names the Service's settings that ecs-operator keeps but does not act on.
 func ServiceSettingNotes(spec *ecsv1.ServiceSpec) []string {
 	var notes []string
-	if dc := spec.DeploymentController; dc != nil && dc.Type != "" && dc.Type != "ECS" {
-		notes = append(notes, fmt.Sprintf("deploymentController.type: %s deployments are not supported yet; ecs-operator rolls the Service out with the ECS rolling update", dc.Type))
+	if dc := spec.DeploymentController; dc != nil && dc.Type == ecsv1.DeploymentControllerExternal {
+		notes = append(notes, "deploymentController.type: EXTERNAL deployments (task sets) are not supported yet; ecs-operator deploys the Service with deploymentConfiguration.strategy")
 	}
 	if spec.NetworkConfiguration != nil {
 		notes = append(notes, noteNetwork)
