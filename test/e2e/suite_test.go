@@ -108,8 +108,9 @@ func setup() error {
 		WebhookDir: webhookDir, CertDir: filepath.Join(logDir, "certs"),
 		Out: out,
 		// Tasks that cannot start are stopped sooner than the default 20 s, and tasks without a
-		// health check count after 2 s instead of ECS's 40 s, to keep the suite short.
-		Args: []string{"--task-start-timeout=5s", "--unchecked-task-wait=2s"},
+		// health check count after 2 s instead of ECS's 40 s, and a bake time minute lasts a
+		// second, to keep the suite short.
+		Args: []string{"--task-start-timeout=5s", "--unchecked-task-wait=2s", "--bake-time-unit=1s"},
 	})
 	if err != nil {
 		return fmt.Errorf("%w (log: %s)", err, out.Name())
