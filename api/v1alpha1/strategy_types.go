@@ -1,7 +1,7 @@
 package v1alpha1
 
 import (
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // DeploymentStrategy is how a Service replaces its tasks with a new revision's.
@@ -76,10 +76,8 @@ type DeploymentLifecycleHook struct {
 
 	// hookDetails is a JSON document passed to the hook as is.
 	// +optional
-	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:pruning:PreserveUnknownFields
-	// +kubebuilder:validation:Type=""
-	HookDetails *apiextensionsv1.JSON `json:"hookDetails,omitempty"`
+	HookDetails *runtime.RawExtension `json:"hookDetails,omitempty"`
 }
 
 // LinearConfiguration shifts production traffic in equal steps.

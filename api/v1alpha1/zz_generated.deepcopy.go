@@ -23,7 +23,6 @@ package v1alpha1
 import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/api/rbac/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -1004,7 +1003,7 @@ func (in *DeploymentLifecycleHook) DeepCopyInto(out *DeploymentLifecycleHook) {
 	}
 	if in.HookDetails != nil {
 		in, out := &in.HookDetails, &out.HookDetails
-		*out = new(apiextensionsv1.JSON)
+		*out = new(runtime.RawExtension)
 		(*in).DeepCopyInto(*out)
 	}
 }

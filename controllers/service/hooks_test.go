@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	testingclock "k8s.io/utils/clock/testing"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
@@ -22,7 +22,7 @@ func hookedService(url string, stages ...ecsv1.HookStage) *ecsv1.Service {
 	svc.Namespace, svc.Name, svc.UID = "tenant-a", "web", "uid-1"
 	svc.Spec.DeploymentConfiguration = &ecsv1.DeploymentConfiguration{Strategy: ecsv1.StrategyBlueGreen,
 		LifecycleHooks: []ecsv1.DeploymentLifecycleHook{{URL: url, LifecycleStages: stages,
-			HookDetails: &apiextensionsv1.JSON{Raw: []byte(`{"suite":"smoke"}`)}}}}
+			HookDetails: &runtime.RawExtension{Raw: []byte(`{"suite":"smoke"}`)}}}}
 	return svc
 }
 
