@@ -177,7 +177,7 @@ func desiredTenantRole(c *ecsv1.Cluster) *rbacv1.Role {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"},
 		ObjectMeta: clusterChildMeta(c, clusterTenantRoleName),
 		Rules: []rbacv1.PolicyRule{
-			{APIGroups: []string{ecsv1.GroupVersion.Group}, Resources: []string{"taskdefinitions", "services", "services/scale", "tasks"},
+			{APIGroups: []string{ecsv1.GroupVersion.Group}, Resources: []string{"taskdefinitions", "services", "services/scale", "tasks", "tasksets"},
 				Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
 			{APIGroups: []string{""}, Resources: []string{"secrets", "configmaps"},
 				Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},

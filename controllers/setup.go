@@ -66,6 +66,11 @@ func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock, opt
 				Recorder: mgr.GetEventRecorder("ecs-operator-taskdefinition"), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
 		}},
 		{"Service", func() error { return svc.SetupWithManager(mgr) }},
+		{"TaskSet", func() error {
+			return (&service.TaskSetReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
+				Recorder: mgr.GetEventRecorder("ecs-operator-taskset"), Clock: clk, Applier: applier,
+				UncheckedTaskWait: opts.UncheckedTaskWait}).SetupWithManager(mgr)
+		}},
 		{"Task", func() error {
 			return (&TaskReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 				Recorder: mgr.GetEventRecorder("ecs-operator-task"), Clock: clk, APIReader: mgr.GetAPIReader(), Applier: applier}).SetupWithManager(mgr)

@@ -85,7 +85,6 @@ func selectedNames(t *testing.T) map[string]bool {
 // unsupportedFields are the spec fields ecs-operator keeps but does not act on, with where the
 // UnsupportedSettings condition naming them comes from; an entry covers the fields below it.
 var unsupportedFields = map[string]string{
-	"ServiceSpec.deploymentController":                                "shared.ServiceSettingNotes (EXTERNAL)",
 	"ServiceSpec.enableECSManagedTags":                                "shared.ServiceSettingNotes",
 	"ServiceSpec.propagateTags":                                       "shared.ServiceSettingNotes",
 	"ServiceSpec.networkConfiguration":                                "shared.ServiceSettingNotes",
@@ -94,6 +93,9 @@ var unsupportedFields = map[string]string{
 	"ServiceSpec.loadBalancers.loadBalancerName":                      "shared.ServiceSettingNotes",
 	"ServiceSpec.serviceConnectConfiguration.logConfiguration":        "shared.ServiceSettingNotes",
 	"ServiceSpec.serviceConnectConfiguration.services.timeout":        "shared.ServiceSettingNotes",
+	"TaskSetSpec.networkConfiguration":                                "shared.TaskSetSettingNotes",
+	"TaskSetSpec.platformVersion":                                     "shared.TaskSetSettingNotes",
+	"TaskSetSpec.loadBalancers.loadBalancerName":                      "shared.TaskSetSettingNotes",
 	"TaskSpec.enableECSManagedTags":                                   "shared.TaskSettingNotes",
 	"TaskSpec.propagateTags":                                          "shared.TaskSettingNotes",
 	"TaskSpec.networkConfiguration":                                   "shared.TaskSettingNotes",
@@ -109,6 +111,9 @@ var keptFields = map[string]string{
 	"ServiceSpec.tags":        "the Service's ECS resource tags, kept on the object (ListTagsForResource)",
 	"TaskSpec.tags":           "the Task's ECS resource tags, kept on the object",
 	"TaskSpec.startedBy":      "who started the Task, kept on the object (ListTasks --started-by)",
+	"TaskSetSpec.tags":        "the task set's ECS resource tags, kept on the object",
+	"TaskSetSpec.cluster":     "the ECS cluster named in ECS JSON, kept; the namespace is the cluster",
+	"TaskSetSpec.externalId":  "the external deployment system's identifier, kept on the object for it",
 	"TaskDefinitionSpec.tags": "the task definition's ECS resource tags, kept on the object",
 	"ServiceSpec.deploymentConfiguration.lifecycleHooks.roleArn": "the IAM role ECS would invoke the hook's Lambda function with, kept on the object",
 	"TaskDefinitionSpec.containerDefinitions.logConfiguration":   "copied as JSON into the tasks' ecs.operator.dev/log-configuration annotation for the cluster's log shipper",
@@ -130,7 +135,7 @@ func covered(list map[string]string, key string) bool {
 
 func TestSpecFields_EveryFieldIsReadOrListedAsUnsupported(t *testing.T) {
 	read := selectedNames(t)
-	for _, kind := range []reflect.Type{reflect.TypeOf(ecsv1.ServiceSpec{}), reflect.TypeOf(ecsv1.TaskDefinitionSpec{}), reflect.TypeOf(ecsv1.TaskSpec{})} {
+	for _, kind := range []reflect.Type{reflect.TypeOf(ecsv1.ServiceSpec{}), reflect.TypeOf(ecsv1.TaskDefinitionSpec{}), reflect.TypeOf(ecsv1.TaskSpec{}), reflect.TypeOf(ecsv1.TaskSetSpec{})} {
 		var missing []string
 		for _, f := range specFields(kind, "") {
 			key := kind.Name() + "." + f.path
@@ -150,7 +155,7 @@ func TestSpecFields_EveryFieldIsReadOrListedAsUnsupported(t *testing.T) {
 
 func TestSpecFields_TheListsNameRealFields(t *testing.T) {
 	all := map[string]bool{}
-	for _, kind := range []reflect.Type{reflect.TypeOf(ecsv1.ServiceSpec{}), reflect.TypeOf(ecsv1.TaskDefinitionSpec{}), reflect.TypeOf(ecsv1.TaskSpec{})} {
+	for _, kind := range []reflect.Type{reflect.TypeOf(ecsv1.ServiceSpec{}), reflect.TypeOf(ecsv1.TaskDefinitionSpec{}), reflect.TypeOf(ecsv1.TaskSpec{}), reflect.TypeOf(ecsv1.TaskSetSpec{})} {
 		for _, f := range specFields(kind, "") {
 			all[kind.Name()+"."+f.path] = true
 		}
@@ -166,7 +171,6 @@ func TestSpecFields_TheListsNameRealFields(t *testing.T) {
 
 func TestServiceSettingNotes_NameEverySettingOnlyAWSActsOn(t *testing.T) {
 	spec := &ecsv1.ServiceSpec{
-		DeploymentController:        &ecsv1.DeploymentController{Type: "EXTERNAL"},
 		NetworkConfiguration:        &ecsv1.NetworkConfiguration{},
 		PlatformVersion:             "LATEST",
 		PlatformFamily:              "Linux",
@@ -188,6 +192,13 @@ func TestServiceSettingNotes_NameEverySettingOnlyAWSActsOn(t *testing.T) {
 	}
 	if notes := shared.ServiceSettingNotes(&ecsv1.ServiceSpec{DeploymentController: &ecsv1.DeploymentController{Type: "ECS"}}); len(notes) != 0 {
 		t.Errorf("a plain Service has notes: %q", notes)
+	}
+	taskSetNotes := strings.Join(shared.TaskSetSettingNotes(&ecsv1.TaskSetSpec{NetworkConfiguration: &ecsv1.NetworkConfiguration{}, PlatformVersion: "1.4.0",
+		LoadBalancers: []ecsv1.LoadBalancer{{LoadBalancerName: "classic"}}}), "\n")
+	for _, f := range []string{"networkConfiguration", "platformVersion", "loadBalancerName"} {
+		if !strings.Contains(taskSetNotes, f) {
+			t.Errorf("no TaskSet note names %s", f)
+		}
 	}
 	taskNotes := strings.Join(shared.TaskSettingNotes(&ecsv1.TaskSpec{NetworkConfiguration: &ecsv1.NetworkConfiguration{}, PlatformVersion: "1.4.0",
 		EnableECSManagedTags: ptr.To(true), PropagateTags: "TASK_DEFINITION"}), "\n")

@@ -194,6 +194,14 @@ func (r *TaskDefinitionReconciler) revisionsInUse(ctx context.Context, namespace
 			markRef(d.TaskDefinition)
 		}
 	}
+	taskSets := &ecsv1.TaskSetList{}
+	if err := r.List(ctx, taskSets, client.MatchingFields{shared.IndexTaskDefinitionRef: key}); err != nil {
+		return nil, fmt.Errorf("listing task sets of %s: %w", key, err)
+	}
+	for _, ts := range taskSets.Items {
+		markRef(string(ts.Spec.TaskDefinition))
+		markRef(ts.Status.TaskDefinition)
+	}
 	tasks := &ecsv1.TaskList{}
 	if err := r.List(ctx, tasks, client.MatchingFields{shared.IndexTaskDefinitionRef: key}); err != nil {
 		return nil, fmt.Errorf("listing tasks of %s: %w", key, err)
@@ -205,8 +213,8 @@ func (r *TaskDefinitionReconciler) revisionsInUse(ctx context.Context, namespace
 	return inUse, nil
 }
 
-// SetupWithManager watches TaskDefinitions, their revisions, and the Services and Tasks whose
-// use of a revision decides whether it may be pruned.
+// SetupWithManager watches TaskDefinitions, their revisions, and the Services, Tasks and
+// TaskSets whose use of a revision decides whether it may be pruned.
 func (r *TaskDefinitionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&ecsv1.TaskDefinition{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
@@ -214,6 +222,7 @@ func (r *TaskDefinitionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&ecsv1.TaskDefinition{}, handler.EnqueueRequestsFromMapFunc(r.sameFamily), builder.WithPredicates(shared.SpecOrMetadataChanged)).
 		Watches(&ecsv1.Service{}, handler.EnqueueRequestsFromMapFunc(r.taskDefinitionsOf), builder.WithPredicates(revisionsInUseChanged)).
 		Watches(&ecsv1.Task{}, handler.EnqueueRequestsFromMapFunc(r.taskDefinitionsOf), builder.WithPredicates(revisionsInUseChanged)).
+		Watches(&ecsv1.TaskSet{}, handler.EnqueueRequestsFromMapFunc(r.taskDefinitionsOf), builder.WithPredicates(revisionsInUseChanged)).
 		Named("taskdefinition").
 		Complete(r)
 }
@@ -242,6 +251,8 @@ func (r *TaskDefinitionReconciler) taskDefinitionsOf(ctx context.Context, o clie
 	case *ecsv1.Service:
 		reference = string(o.Spec.TaskDefinition)
 	case *ecsv1.Task:
+		reference = string(o.Spec.TaskDefinition)
+	case *ecsv1.TaskSet:
 		reference = string(o.Spec.TaskDefinition)
 	}
 	ref, err := ecs.ParseReference(reference)
@@ -294,6 +305,8 @@ func referencedRevisions(o client.Object) []string {
 		}
 		return refs
 	case *ecsv1.Task:
+		return []string{string(o.Spec.TaskDefinition), o.Status.TaskDefinition}
+	case *ecsv1.TaskSet:
 		return []string{string(o.Spec.TaskDefinition), o.Status.TaskDefinition}
 	}
 	return nil

@@ -1,5 +1,5 @@
 // Package v1alpha1 holds the ECS kinds of ecs-operator: CellGroup, Cluster, TaskDefinition,
-// Service and Task, in the API group ecs.operator.dev. Spec fields carry the ECS API's own JSON
+// Service, Task and TaskSet, in the API group ecs.operator.dev. Spec fields carry the ECS API's own JSON
 // names so that ECS JSON pastes in almost verbatim.
 //
 // +kubebuilder:object:generate=true
@@ -31,6 +31,7 @@ func addKnownTypes(s *runtime.Scheme) error {
 		&TaskDefinition{}, &TaskDefinitionList{},
 		&Service{}, &ServiceList{},
 		&Task{}, &TaskList{},
+		&TaskSet{}, &TaskSetList{},
 	)
 	metav1.AddToGroupVersion(s, GroupVersion)
 	return nil

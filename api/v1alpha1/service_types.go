@@ -383,11 +383,20 @@ const (
 // +kubebuilder:validation:XValidation:rule="!(has(self.schedulingStrategy) && self.schedulingStrategy == 'DAEMON') || !has(self.placementStrategy)",message="a DAEMON service takes no placementStrategy",fieldPath=".placementStrategy"
 // +kubebuilder:validation:XValidation:rule="!has(self.launchType) || !has(self.capacityProviderStrategy)",message="launchType and capacityProviderStrategy cannot both be set",fieldPath=".capacityProviderStrategy"
 // +kubebuilder:validation:XValidation:rule="!has(self.autoScaling) || !has(self.desiredCount) || (self.desiredCount >= self.autoScaling.minCapacity && self.desiredCount <= self.autoScaling.maxCapacity)",message="desiredCount must be within autoScaling minCapacity and maxCapacity",fieldPath=".desiredCount"
+// +kubebuilder:validation:XValidation:rule="has(self.taskDefinition) || (has(self.deploymentController) && self.deploymentController.type == 'EXTERNAL')",message="taskDefinition is required, unless the deploymentController is EXTERNAL (its task sets name theirs)",fieldPath=".taskDefinition"
+// +kubebuilder:validation:XValidation:rule="!has(self.primaryTaskSet) || (has(self.deploymentController) && self.deploymentController.type == 'EXTERNAL')",message="primaryTaskSet applies only to a Service whose deploymentController is EXTERNAL",fieldPath=".primaryTaskSet"
 type ServiceSpec struct {
 	// taskDefinition is the task definition the Service runs: "family" (its latest revision,
 	// followed as new revisions appear unless revisionPolicy is Pinned) or "family:revision".
-	// +required
-	TaskDefinition TaskDefinitionReference `json:"taskDefinition"`
+	// Required unless deploymentController is EXTERNAL, whose task sets name their own.
+	// +optional
+	TaskDefinition TaskDefinitionReference `json:"taskDefinition,omitempty"`
+
+	// primaryTaskSet names the TaskSet (of this Service, in its namespace) that the Service's
+	// production traffic goes to, as ECS's UpdateServicePrimaryTaskSet sets it; EXTERNAL only.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	PrimaryTaskSet string `json:"primaryTaskSet,omitempty"`
 
 	// revisionPolicy says what a Service naming a family runs. Latest (the default, for GitOps)
 	// rolls out every new revision of the family as it is registered. Pinned resolves the family
@@ -697,6 +706,12 @@ type ServiceStatus struct {
 	// +kubebuilder:validation:MaxItems=20
 	Deployments []Deployment `json:"deployments,omitempty"`
 
+	// taskSets are the task sets of an EXTERNAL Service, PRIMARY first.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=20
+	TaskSets []ServiceTaskSet `json:"taskSets,omitempty"`
+
 	// events are the Service's events, newest first, at most 100.
 	// +optional
 	// +listType=atomic
@@ -707,6 +722,40 @@ type ServiceStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Selector string `json:"selector,omitempty"`
+}
+
+// ServiceTaskSet is one task set of an EXTERNAL Service, as DescribeServices lists it.
+type ServiceTaskSet struct {
+	// name is the TaskSet's name.
+	// +required
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// id is the task set's ID.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	ID string `json:"id,omitempty"`
+
+	// status is PRIMARY, ACTIVE or DRAINING.
+	// +optional
+	Status TaskSetStatusValue `json:"status,omitempty"`
+
+	// taskDefinition is the revision the task set runs.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	TaskDefinition string `json:"taskDefinition,omitempty"`
+
+	// computedDesiredCount, runningCount and pendingCount are the task set's counts.
+	// +optional
+	ComputedDesiredCount int32 `json:"computedDesiredCount"`
+	// +optional
+	RunningCount int32 `json:"runningCount"`
+	// +optional
+	PendingCount int32 `json:"pendingCount"`
+
+	// stabilityStatus is STEADY_STATE or STABILIZING.
+	// +optional
+	StabilityStatus StabilityStatus `json:"stabilityStatus,omitempty"`
 }
 
 // Service runs and maintains desiredCount tasks of a task definition, as an ECS service does.

@@ -125,6 +125,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	if externallyDeployed(svc) {
+		wait, err := r.reconcileExternal(ctx, svc, pods, &after)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{RequeueAfter: earliest(wait, nextSteadyReport(svc.Status, svc.Name, r.Clock.Now()))}, nil
+	}
 	spec, err := r.reconcileSpec(ctx, svc, pods)
 	if err != nil || spec.waiting {
 		observed = false

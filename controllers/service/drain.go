@@ -30,6 +30,16 @@ func (r *Reconciler) drain(ctx context.Context, svc *ecsv1.Service) (done bool, 
 	}
 	svc.Status.Status = ecsv1.ServiceDraining
 	shared.SetReconciling(&svc.Status.Conditions, svc.Generation, shared.ReasonDraining, "stopping the service's tasks")
+	// An EXTERNAL Service's task sets go with it, as ECS's forced DeleteService removes them.
+	taskSets, err := r.taskSetsOf(ctx, svc)
+	if err != nil {
+		return false, err
+	}
+	for i := range taskSets {
+		if err := r.Delete(ctx, &taskSets[i]); client.IgnoreNotFound(err) != nil {
+			return false, fmt.Errorf("deleting task set %s: %w", taskSets[i].Name, err)
+		}
+	}
 	deployments := &appsv1.DeploymentList{}
 	if err := r.List(ctx, deployments, client.InNamespace(svc.Namespace), client.MatchingLabels(serviceSelector(svc))); err != nil {
 		return false, err

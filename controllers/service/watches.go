@@ -51,6 +51,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&ecsv1.TaskDefinition{}, handler.EnqueueRequestsFromMapFunc(r.servicesOfTaskDefinition), builder.WithPredicates(shared.CreateOrDelete)).
 		Watches(&appsv1.ControllerRevision{}, handler.EnqueueRequestsFromMapFunc(r.servicesOfRevision), builder.WithPredicates(shared.CreateOrDelete)).
 		Watches(&ecsv1.Cluster{}, handler.EnqueueRequestsFromMapFunc(r.servicesOfCluster), builder.WithPredicates(translatedClusterFieldsChanged)).
+		Watches(&ecsv1.TaskSet{}, handler.EnqueueRequestsFromMapFunc(serviceOfTaskSet)).
 		Named("service").
 		Complete(r)
 }
@@ -79,6 +80,11 @@ var translatedClusterFieldsChanged = predicate.Funcs{
 			o.Spec.Tenant != n.Spec.Tenant || o.Spec.PodSecurity != n.Spec.PodSecurity ||
 			shared.ClusterNamespace(o) != shared.ClusterNamespace(n)
 	},
+}
+
+// serviceOfTaskSet maps a TaskSet to its Service, which reports its task sets.
+func serviceOfTaskSet(_ context.Context, o client.Object) []reconcile.Request {
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: o.(*ecsv1.TaskSet).Spec.Service}}}
 }
 
 // serviceOfPod maps a task Pod to its Service.

@@ -107,9 +107,19 @@ func (r *Reconciler) applyChildren(ctx context.Context, svc *ecsv1.Service, plan
 	services := desiredPortServices(svc, plan.spec, traffic)
 	connect, connectProblems := desiredServiceConnectServices(svc, plan.spec, traffic.production)
 	res.unsupported = append(res.unsupported, connectProblems...)
-	keepServices := map[string]bool{}
-	for _, s := range append(services, connect...) {
-		if keepServices[s.Name] {
+	if err := r.applyTrafficServices(ctx, svc, append(services, connect...), &res); err != nil {
+		return res, err
+	}
+
+	return res, r.applyAutoScaling(ctx, svc, &res)
+}
+
+// applyTrafficServices writes the Kubernetes Services that carry the Service's traffic and
+// removes the ones it no longer needs.
+func (r *Reconciler) applyTrafficServices(ctx context.Context, svc *ecsv1.Service, services []*corev1.Service, res *appliedChildren) error {
+	keep := map[string]bool{}
+	for _, s := range services {
+		if keep[s.Name] {
 			continue
 		}
 		if err := r.Applier.ApplyCached(ctx, s, &corev1.Service{}); err != nil {
@@ -117,26 +127,27 @@ func (r *Reconciler) applyChildren(ctx context.Context, svc *ecsv1.Service, plan
 				res.problems, res.ownershipConflict = append(res.problems, problem), true
 				continue
 			}
-			return res, err
+			return err
 		}
-		keepServices[s.Name] = true
+		keep[s.Name] = true
 	}
-	if err := r.deleteStale(ctx, svc, &corev1.ServiceList{}, keepServices); err != nil {
-		return res, err
-	}
+	return r.deleteStale(ctx, svc, &corev1.ServiceList{}, keep)
+}
 
-	if hpa := desiredHorizontalPodAutoscaler(svc); hpa != nil {
-		if err := r.Applier.ApplyCached(ctx, hpa, &autoscalingv2.HorizontalPodAutoscaler{}); err != nil {
-			problem := shared.OwnershipProblem(err)
-			if problem == "" {
-				return res, err
-			}
-			res.problems, res.ownershipConflict = append(res.problems, problem), true
-		}
-	} else if err := r.deleteStale(ctx, svc, &autoscalingv2.HorizontalPodAutoscalerList{}, nil); err != nil {
-		return res, err
+// applyAutoScaling writes the Service's HorizontalPodAutoscaler, or removes it.
+func (r *Reconciler) applyAutoScaling(ctx context.Context, svc *ecsv1.Service, res *appliedChildren) error {
+	hpa := desiredHorizontalPodAutoscaler(svc)
+	if hpa == nil {
+		return r.deleteStale(ctx, svc, &autoscalingv2.HorizontalPodAutoscalerList{}, nil)
 	}
-	return res, nil
+	if err := r.Applier.ApplyCached(ctx, hpa, &autoscalingv2.HorizontalPodAutoscaler{}); err != nil {
+		problem := shared.OwnershipProblem(err)
+		if problem == "" {
+			return err
+		}
+		res.problems, res.ownershipConflict = append(res.problems, problem), true
+	}
+	return nil
 }
 
 // applyDeployments writes a REPLICA service's Deployment (one per capacity provider share),

@@ -18,6 +18,8 @@ const (
 	IndexFamily = "ecs.operator.dev/family"
 	// IndexTaskDefinitionRef indexes Services and Tasks by the "namespace/family" they run.
 	IndexTaskDefinitionRef = "ecs.operator.dev/task-definition-ref"
+	// IndexTaskSetService indexes TaskSets by their Service's name.
+	IndexTaskSetService = "ecs.operator.dev/task-set-service"
 	// IndexClusterNamespace indexes Clusters by the namespace that holds their workloads.
 	IndexClusterNamespace = "ecs.operator.dev/cluster-namespace"
 )
@@ -40,6 +42,16 @@ func SetupIndexes(ctx context.Context, mgr manager.Manager) error {
 		return taskDefinitionRefKeys(o.GetNamespace(), string(o.(*ecsv1.Task).Spec.TaskDefinition))
 	}); err != nil {
 		return fmt.Errorf("indexing Tasks by task definition: %w", err)
+	}
+	if err := idx.IndexField(ctx, &ecsv1.TaskSet{}, IndexTaskDefinitionRef, func(o client.Object) []string {
+		return taskDefinitionRefKeys(o.GetNamespace(), string(o.(*ecsv1.TaskSet).Spec.TaskDefinition))
+	}); err != nil {
+		return fmt.Errorf("indexing TaskSets by task definition: %w", err)
+	}
+	if err := idx.IndexField(ctx, &ecsv1.TaskSet{}, IndexTaskSetService, func(o client.Object) []string {
+		return []string{o.(*ecsv1.TaskSet).Spec.Service}
+	}); err != nil {
+		return fmt.Errorf("indexing TaskSets by service: %w", err)
 	}
 	if err := idx.IndexField(ctx, &ecsv1.Cluster{}, IndexClusterNamespace, func(o client.Object) []string {
 		return []string{ClusterNamespace(o.(*ecsv1.Cluster))}

@@ -18,9 +18,6 @@ const (
 // ServiceSettingNotes names the Service's settings that ecs-operator keeps but does not act on.
 func ServiceSettingNotes(spec *ecsv1.ServiceSpec) []string {
 	var notes []string
-	if dc := spec.DeploymentController; dc != nil && dc.Type == ecsv1.DeploymentControllerExternal {
-		notes = append(notes, "deploymentController.type: EXTERNAL deployments (task sets) are not supported yet; ecs-operator deploys the Service with deploymentConfiguration.strategy")
-	}
 	if spec.NetworkConfiguration != nil {
 		notes = append(notes, noteNetwork)
 	}
@@ -68,6 +65,23 @@ func TaskSettingNotes(spec *ecsv1.TaskSpec) []string {
 	}
 	if spec.PropagateTags != "" && spec.PropagateTags != "NONE" {
 		notes = append(notes, notePropagateTags)
+	}
+	return notes
+}
+
+// TaskSetSettingNotes names the TaskSet's settings that ecs-operator keeps but does not act on.
+func TaskSetSettingNotes(spec *ecsv1.TaskSetSpec) []string {
+	var notes []string
+	if spec.NetworkConfiguration != nil {
+		notes = append(notes, noteNetwork)
+	}
+	if spec.PlatformVersion != "" {
+		notes = append(notes, notePlatformVersion)
+	}
+	for i, lb := range spec.LoadBalancers {
+		if lb.LoadBalancerName != "" {
+			notes = append(notes, fmt.Sprintf("loadBalancers[%d].loadBalancerName: a Classic Load Balancer is not created; the container port gets a Kubernetes Service", i))
+		}
 	}
 	return notes
 }

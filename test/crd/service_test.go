@@ -47,7 +47,10 @@ func TestServiceValidation(t *testing.T) {
 		{name: "a service without deploymentConfiguration gets the defaults", mutate: remove("spec.deploymentConfiguration"), check: all2(
 			expect("spec.deploymentConfiguration.maximumPercent", 200),
 			expect("spec.deploymentConfiguration.minimumHealthyPercent", 100))},
-		{name: "taskDefinition is required", mutate: remove("spec.taskDefinition"), wantErr: "spec.taskDefinition: Required value"},
+		{name: "taskDefinition is required", mutate: remove("spec.taskDefinition"), wantErr: "spec.taskDefinition: Invalid value: taskDefinition is required, unless the deploymentController is EXTERNAL"},
+		{name: "an EXTERNAL service without taskDefinition is accepted", mutate: all(remove("spec.taskDefinition"), setTo("spec.deploymentController", map[string]any{"type": "EXTERNAL"}))},
+		{name: "an EXTERNAL service with a primary task set is accepted", mutate: all(remove("spec.taskDefinition"), setTo("spec.deploymentController", map[string]any{"type": "EXTERNAL"}), setTo("spec.primaryTaskSet", "blue"))},
+		{name: "a primary task set without the EXTERNAL controller is rejected", mutate: setTo("spec.primaryTaskSet", "blue"), wantErr: "primaryTaskSet applies only to a Service whose deploymentController is EXTERNAL"},
 		{name: "a pinned revision is accepted", mutate: setTo("spec.taskDefinition", "web:3")},
 		{name: "a family follows new revisions unless pinned", check: expect("spec.revisionPolicy", "Latest")},
 		{name: "revisionPolicy Pinned is accepted", mutate: setTo("spec.revisionPolicy", "Pinned")},

@@ -14,9 +14,11 @@ import (
 
 // +kubebuilder:webhook:path=/validate-ecs-operator-dev-v1alpha1-taskdefinition,mutating=false,failurePolicy=fail,sideEffects=None,timeoutSeconds=3,groups=ecs.operator.dev,resources=taskdefinitions,verbs=create;update,versions=v1alpha1,name=vtaskdefinition.ecs.operator.dev,admissionReviewVersions=v1
 // +kubebuilder:webhook:path=/validate-ecs-operator-dev-v1alpha1-service,mutating=false,failurePolicy=fail,sideEffects=None,timeoutSeconds=3,groups=ecs.operator.dev,resources=services,verbs=create;update,versions=v1alpha1,name=vservice.ecs.operator.dev,admissionReviewVersions=v1
+// +kubebuilder:webhook:path=/validate-ecs-operator-dev-v1alpha1-taskset,mutating=false,failurePolicy=fail,sideEffects=None,timeoutSeconds=3,groups=ecs.operator.dev,resources=tasksets,verbs=create;update,versions=v1alpha1,name=vtaskset.ecs.operator.dev,admissionReviewVersions=v1
 // +kubebuilder:webhook:path=/validate-ecs-operator-dev-v1alpha1-task,mutating=false,failurePolicy=fail,sideEffects=None,timeoutSeconds=3,groups=ecs.operator.dev,resources=tasks,verbs=create,versions=v1alpha1,name=vtask.ecs.operator.dev,admissionReviewVersions=v1
 
-// SetupWithManager registers the validating webhooks of TaskDefinitions, Services and Tasks on
+// SetupWithManager registers the validating webhooks of TaskDefinitions, Services, Tasks and
+// TaskSets on
 // the manager's webhook server; they read the manager's cache.
 func SetupWithManager(mgr ctrl.Manager) error {
 	r := mgr.GetClient()
@@ -27,6 +29,9 @@ func SetupWithManager(mgr ctrl.Manager) error {
 		return err
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &ecsv1.Task{}).WithValidator(&TaskValidator{Reader: r}).Complete(); err != nil {
+		return err
+	}
+	if err := ctrl.NewWebhookManagedBy(mgr, &ecsv1.TaskSet{}).WithValidator(&TaskSetValidator{Reader: r}).Complete(); err != nil {
 		return err
 	}
 	setupScale(mgr)
@@ -117,12 +122,14 @@ func (v *ServiceValidator) validate(ctx context.Context, svc *ecsv1.Service, cre
 		return nil, invalid("Service", svc.Name, field.ErrorList{nsErr})
 	}
 	var errs field.ErrorList
-	refErr, err := validateTaskDefinitionReference(ctx, v.Reader, cluster, string(svc.Spec.TaskDefinition))
-	if err != nil {
-		return nil, err
-	}
-	if refErr != nil {
-		errs = append(errs, refErr)
+	if svc.Spec.TaskDefinition != "" {
+		refErr, err := validateTaskDefinitionReference(ctx, v.Reader, cluster, string(svc.Spec.TaskDefinition))
+		if err != nil {
+			return nil, err
+		}
+		if refErr != nil {
+			errs = append(errs, refErr)
+		}
 	}
 	if e := validateDesiredCount(cluster, svc); e != nil {
 		errs = append(errs, e)
