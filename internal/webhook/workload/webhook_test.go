@@ -233,3 +233,33 @@ func TestWebhook_DefaultsTheECSWayAndTENANT_IDInEveryRevision(t *testing.T) {
 		t.Fatalf("finalizers %v, want %s", replica.Finalizers, ecsv1.Finalizer)
 	}
 }
+
+func TestWebhook_ATaskSetJoinsOnlyAnExternalServiceOfItsTenant(t *testing.T) {
+	a := activeCluster(t, "tenant-ts", nil)
+	b := activeCluster(t, "tenant-ts-other", nil)
+	rolling := service(a.Name, "web", 2)
+	external := service(a.Name, "", 2)
+	external.Spec.DeploymentController = &ecsv1.DeploymentController{Type: ecsv1.DeploymentControllerExternal}
+	for _, s := range []*ecsv1.Service{rolling, external} {
+		if err := k8s.Create(t.Context(), s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	taskSet := func(service, taskDefinition string) *ecsv1.TaskSet {
+		ts := &ecsv1.TaskSet{ObjectMeta: metav1.ObjectMeta{Namespace: a.Name, GenerateName: "ts-"}}
+		ts.Spec.Service, ts.Spec.TaskDefinition = service, ecsv1.TaskDefinitionReference(taskDefinition)
+		return ts
+	}
+	if err := k8s.Create(t.Context(), taskSet(external.Name, "web")); err != nil {
+		t.Fatalf("a task set of an EXTERNAL service was refused: %v", err)
+	}
+	expectDenied(t, k8s.Create(t.Context(), taskSet(rolling.Name, "web")),
+		fmt.Sprintf("spec.service: Invalid value: %q: service %s does not use the EXTERNAL deployment controller", rolling.Name, rolling.Name))
+	expectDenied(t, k8s.Create(t.Context(), taskSet("nothing", "web")), `spec.service: Not found: "nothing"`)
+	expectDenied(t, k8s.Create(t.Context(), taskSet(external.Name, b.Name+"/web")),
+		fmt.Sprintf("spec.taskDefinition: Forbidden: namespace %q belongs to another tenant", b.Name))
+	outside := taskSet(external.Name, "web")
+	outside.Namespace = "default"
+	expectDenied(t, k8s.Create(t.Context(), outside), `namespace "default" is not an ECS cluster namespace`)
+}
