@@ -15,7 +15,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
@@ -223,9 +225,20 @@ func (r *CellGroupReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&ecsv1.CellGroup{}, builder.WithPredicates(shared.SpecOrMetadataChanged)).
 		Owns(&ecsv1.Cluster{}, builder.WithPredicates(shared.ChildChanged(clusterStateChanged))).
 		Owns(&networkingv1.Ingress{}, builder.WithPredicates(shared.ChildChanged(nil))).
-		Watches(&ecsv1.Service{}, groupOfService, builder.WithPredicates(shared.SpecOrMetadataChanged)).
+		Watches(&ecsv1.Service{}, groupOfService, builder.WithPredicates(predicate.Or(shared.SpecOrMetadataChanged, trafficSplitChanged))).
 		Named("cellgroup").
 		Complete(r)
+}
+
+// trafficSplitChanged: a Service's LINEAR or CANARY traffic split is in the group's HTTPRoutes.
+var trafficSplitChanged = predicate.Funcs{
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		ow, oOK := shared.ProductionTrafficSplit(e.ObjectOld.(*ecsv1.Service))
+		nw, nOK := shared.ProductionTrafficSplit(e.ObjectNew.(*ecsv1.Service))
+		return ow != nw || oOK != nOK
+	},
+	CreateFunc: func(event.CreateEvent) bool { return false },
+	DeleteFunc: func(event.DeleteEvent) bool { return false },
 }
 
 // clusterStateChanged: a member Cluster's state (ACTIVE, FAILED, …) is in the group's status;

@@ -155,7 +155,9 @@ func TestCellGroup_OneEntryPointRoutesEachTenantPath(t *testing.T) {
 	}
 }
 
-func TestCellGroup_WithTheGatewayAPIItWritesHTTPRoutes(t *testing.T) {
+// installHTTPRouteCRD installs a stand-in of the Gateway API's HTTPRoute CRD.
+func installHTTPRouteCRD(t *testing.T) {
+	t.Helper()
 	crd := nodePoolCRD()
 	crd.Name = "httproutes.gateway.networking.k8s.io"
 	// *.k8s.io groups are protected; the real Gateway API CRDs carry this approval.
@@ -166,6 +168,10 @@ func TestCellGroup_WithTheGatewayAPIItWritesHTTPRoutes(t *testing.T) {
 	if err := k8s.Create(t.Context(), crd); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
+}
+
+func TestCellGroup_WithTheGatewayAPIItWritesHTTPRoutes(t *testing.T) {
+	installHTTPRouteCRD(t)
 	cg := newCellGroup(t, "web")
 	cg.Spec.Ingress = &ecsv1.CellGroupIngress{Gateway: &ecsv1.GatewayReference{Name: "public", Namespace: "gateways"}}
 	mustCreate(t, cg)

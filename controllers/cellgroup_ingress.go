@@ -32,6 +32,10 @@ type loadBalancedTarget struct {
 	Service string // ECS Service name
 	Backend string // Kubernetes Service name
 	Port    int32
+	// TestBackend is the Kubernetes Service of the new revision while a LINEAR or CANARY
+	// deployment shifts traffic to it, TestWeight its share in percent; empty otherwise.
+	TestBackend string
+	TestWeight  int32
 }
 
 // desiredTenantIngress routes /<tenant>/ to the tenant's first load-balanced Service (by name)
@@ -97,7 +101,11 @@ func loadBalancedTargets(ctx context.Context, c client.Reader, namespace string)
 		}
 		for _, lb := range svc.Spec.LoadBalancers {
 			if lb.ContainerPort != nil {
-				out = append(out, loadBalancedTarget{Service: svc.Name, Backend: shared.PortServiceName(svc, *lb.ContainerPort), Port: *lb.ContainerPort})
+				t := loadBalancedTarget{Service: svc.Name, Backend: shared.PortServiceName(svc, *lb.ContainerPort), Port: *lb.ContainerPort}
+				if weight, ok := shared.ProductionTrafficSplit(svc); ok {
+					t.TestBackend, t.TestWeight = shared.TestPortServiceName(svc, *lb.ContainerPort), weight
+				}
+				out = append(out, t)
 				break
 			}
 		}
@@ -191,9 +199,18 @@ func desiredTenantHTTPRoute(cg *ecsv1.CellGroup, cluster *ecsv1.Cluster, targets
 	sort.Slice(targets, func(i, j int) bool { return targets[i].Service < targets[j].Service })
 	tenant := string(cluster.Spec.Tenant)
 	rule := func(path string, t loadBalancedTarget) any {
+		backends := []any{map[string]any{"name": t.Backend, "port": int64(t.Port)}}
+		if t.TestBackend != "" {
+			// A LINEAR or CANARY deployment shifting traffic: the old revision (production
+			// Service) and the new one (test Service) by weight.
+			backends = []any{
+				map[string]any{"name": t.Backend, "port": int64(t.Port), "weight": int64(100 - t.TestWeight)},
+				map[string]any{"name": t.TestBackend, "port": int64(t.Port), "weight": int64(t.TestWeight)},
+			}
+		}
 		return map[string]any{
 			"matches":     []any{map[string]any{"path": map[string]any{"type": "PathPrefix", "value": path}}},
-			"backendRefs": []any{map[string]any{"name": t.Backend, "port": int64(t.Port)}},
+			"backendRefs": backends,
 		}
 	}
 	var rules []any

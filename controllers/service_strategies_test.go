@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -257,5 +258,61 @@ func TestService_CanaryShiftsItsShareOfTasksBehindOneService(t *testing.T) {
 			}
 		}
 		return fmt.Errorf("blue's weight is not 75: %+v", st.Deployments)
+	})
+}
+
+func TestService_LinearBehindAGatewayShiftsHTTPRouteWeightsBetweenFullSizeRevisions(t *testing.T) {
+	installHTTPRouteCRD(t)
+	cg := newCellGroup(t, "lin")
+	cg.Spec.Ingress = &ecsv1.CellGroupIngress{Gateway: &ecsv1.GatewayReference{Name: "public", Namespace: "gateways"}}
+	mustCreate(t, cg)
+	cellGroupStatus(t, cg, func(st ecsv1.CellGroupStatus) error {
+		if !shared.IsReady(st.Conditions) {
+			return fmt.Errorf("not ready")
+		}
+		return nil
+	})
+	ns := tenantClusterName(cg, "lin")
+	td := newTaskDefinition(ns, "web", "nginx:1.27")
+	mustCreate(t, td)
+	svc := newService(ns, "web", "web", 2)
+	svc.Spec.LoadBalancers = []ecsv1.LoadBalancer{{ContainerName: "web", ContainerPort: ptr.To[int32](8080)}}
+	svc.Spec.DeploymentConfiguration = &ecsv1.DeploymentConfiguration{Strategy: ecsv1.StrategyLinear,
+		LinearConfiguration: &ecsv1.LinearConfiguration{StepPercent: ptr.To(30.0), StepBakeTimeInMinutes: ptr.To[int32](1440)}}
+	mustCreate(t, svc)
+	blue := revisionDeployment(t, svc, "web:1", 2)
+	runTasks(t, blue, "blue", 2, true, 0)
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if !shared.IsReady(st.Conditions) {
+			return fmt.Errorf("not steady: %+v", st.Deployments)
+		}
+		return nil
+	})
+
+	updateImage(t, td, "nginx:1.28")
+	// Behind a route, green runs at full size and blue keeps its tasks: the weights shift.
+	green := revisionDeployment(t, svc, "web:2", 2)
+	runTasks(t, green, "green", 2, true, 0)
+	shifting := primaryAt(t, svc, ecsv1.StageProductionTrafficShift)
+	if ptr.Deref(shifting.ProductionTrafficWeight, 0) != 30 {
+		t.Fatalf("weight %v, want the first step's 30", shifting.ProductionTrafficWeight)
+	}
+	revisionDeployment(t, svc, "web:1", 2)
+	selects(t, ns, "web-8080", blue.Spec.Selector.MatchLabels[labelRevision])
+	selects(t, ns, "web-8080-test", green.Spec.Selector.MatchLabels[labelRevision])
+	route := &unstructured.Unstructured{}
+	route.SetGroupVersionKind(httpRouteGVK)
+	eventually(t, "the HTTPRoute weighing blue 70 against green 30", func() error {
+		if err := k8s.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: ingressName(cg)}, route); err != nil {
+			return err
+		}
+		rules, _, _ := unstructured.NestedSlice(route.Object, "spec", "rules")
+		want := "[map[name:web-8080 port:8080 weight:70] map[name:web-8080-test port:8080 weight:30]]"
+		for _, r := range rules {
+			if got := fmt.Sprint(r.(map[string]any)["backendRefs"]); got != want {
+				return fmt.Errorf("backendRefs %s, want %s", got, want)
+			}
+		}
+		return nil
 	})
 }

@@ -42,7 +42,7 @@ import (
 
 // +kubebuilder:rbac:groups=ecs.operator.dev,resources=services,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=ecs.operator.dev,resources=services/status;services/finalizers,verbs=get;update;patch
-// +kubebuilder:rbac:groups=ecs.operator.dev,resources=clusters,verbs=get;list;watch
+// +kubebuilder:rbac:groups=ecs.operator.dev,resources=clusters;cellgroups,verbs=get;list;watch
 // +kubebuilder:rbac:groups=apps,resources=deployments;daemonsets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=autoscaling,resources=horizontalpodautoscalers,verbs=get;list;watch;create;update;patch;delete

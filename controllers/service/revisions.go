@@ -3,12 +3,15 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -140,10 +143,14 @@ func (r *Reconciler) applyRevisions(ctx context.Context, svc *ecsv1.Service, pla
 	// deployment runs its revision alone.
 	if plan.rollbackOf == "" && (entry == nil || entry.RolloutState != ecsv1.RolloutCompleted) {
 		blue = pickBlue(svc, green, byKey)
+		weighted, err := r.routedByGateway(ctx, svc, plan.cluster)
+		if err != nil {
+			return sel, err
+		}
 		in := stageInput{
 			Strategy: deploymentStrategy(svc), Config: svc.Spec.DeploymentConfiguration,
 			Now: r.Clock.Now(), Minute: r.bakeTimeUnit(), Desired: desired, HasBlue: blue != nil,
-			Frozen: plan.paused,
+			Frozen: plan.paused, Weighted: weighted,
 			Hooks: func(stage ecsv1.LifecycleStage) hookResult {
 				return r.hookStatus(ctx, svc, primaryID, plan.primary.TaskDefinition, stage)
 			},
@@ -290,4 +297,31 @@ func (r *Reconciler) applyPodDisruptionBudget(ctx context.Context, svc *ecsv1.Se
 		keep[pdb.Name] = true
 	}
 	return r.deleteStale(ctx, svc, &policyv1.PodDisruptionBudgetList{}, keep)
+}
+
+// httpRouteKind is the Gateway API's HTTPRoute.
+var httpRouteKind = schema.GroupKind{Group: "gateway.networking.k8s.io", Kind: "HTTPRoute"}
+
+// routedByGateway reports whether an HTTPRoute carries the Service's production traffic: it
+// has a load balancer, its Cluster's CellGroup enters through a Gateway, and the Gateway API
+// is installed — the CellGroup then routes the tenant's paths with an HTTPRoute whose backend
+// weights can shift traffic.
+func (r *Reconciler) routedByGateway(ctx context.Context, svc *ecsv1.Service, cluster *ecsv1.Cluster) (bool, error) {
+	if cluster == nil || cluster.Spec.CellGroup == "" || !slices.ContainsFunc(svc.Spec.LoadBalancers, func(lb ecsv1.LoadBalancer) bool { return lb.ContainerPort != nil }) {
+		return false, nil
+	}
+	cg := &ecsv1.CellGroup{}
+	if err := r.Get(ctx, client.ObjectKey{Name: cluster.Spec.CellGroup}, cg); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	if cg.Spec.Ingress == nil || cg.Spec.Ingress.Gateway == nil {
+		return false, nil
+	}
+	if _, err := r.RESTMapper().RESTMapping(httpRouteKind, "v1"); err != nil {
+		if meta.IsNoMatchError(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
 }

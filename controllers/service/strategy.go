@@ -103,6 +103,10 @@ type stageInput struct {
 	BlueTasks int32
 	// Frozen holds the deployment where it is (it failed and is not rolled back).
 	Frozen bool
+	// Weighted is set when an HTTPRoute carries the Service's production traffic: LINEAR and
+	// CANARY then shift it by backend weights between the production Service (blue) and the
+	// test Service (green), both revisions at full size, instead of by task counts.
+	Weighted bool
 	// Hooks answers for the hooks of a stage; nil means no hooks.
 	Hooks func(ecsv1.LifecycleStage) hookResult
 }
@@ -177,7 +181,8 @@ func hookStage(s ecsv1.LifecycleStage) bool {
 func stageShape(in stageInput, stage ecsv1.LifecycleStage, started time.Time) stageResult {
 	res := stageResult{Stage: stage, StartedAt: started, BlueReplicas: in.Desired}
 	i := stageIndex(stage)
-	shifting := in.Strategy == ecsv1.StrategyLinear || in.Strategy == ecsv1.StrategyCanary
+	stepped := in.Strategy == ecsv1.StrategyLinear || in.Strategy == ecsv1.StrategyCanary
+	shifting := stepped && !in.Weighted // shifting by task counts
 	switch {
 	case i < stageIndex(ecsv1.StageScaleUp):
 		res.GreenReplicas = 0
@@ -189,6 +194,11 @@ func stageShape(in stageInput, stage ecsv1.LifecycleStage, started time.Time) st
 		}
 	case stage == ecsv1.StageProductionTrafficShift:
 		res.GreenReplicas, res.Production, res.Weight = in.Desired, trafficGreen, 100
+		if stepped && in.Weighted {
+			// The production Service stays on blue; the route weighs it against green's.
+			res.Weight, res.RetryAfter = shiftWeight(in, in.Now.Sub(started))
+			res.Production = trafficBlue
+		}
 		if shifting {
 			w, next := shiftWeight(in, in.Now.Sub(started))
 			res.Weight, res.RetryAfter = w, next

@@ -100,6 +100,26 @@ func TestAdvanceStages_EachStrategyRunsECSStagesWithItsTrafficAndTaskCounts(t *t
 				Waiting: "1 tasks of the previous revision stopping"},
 		},
 		{
+			name: "behind an HTTPRoute, linear runs green at full size and weighs production on blue against it",
+			in: stageInput{Strategy: ecsv1.StrategyLinear, Config: linear, Desired: 8, GreenReady: 8, HasBlue: true, BlueTasks: 8, Weighted: true,
+				Stage: ecsv1.StageProductionTrafficShift, StartedAt: now.Add(-90 * time.Second)},
+			want: stageResult{Stage: ecsv1.StageProductionTrafficShift, GreenReplicas: 8, BlueReplicas: 8, Production: trafficBlue, Weight: 50,
+				Waiting: "50% of production traffic shifted", RetryAfter: 30 * time.Second},
+		},
+		{
+			name: "behind an HTTPRoute, canary scales green up in full before the shift",
+			in:   stageInput{Strategy: ecsv1.StrategyCanary, Config: canary, Desired: 10, GreenReady: 3, HasBlue: true, BlueTasks: 10, Weighted: true},
+			want: stageResult{Stage: ecsv1.StageScaleUp, GreenReplicas: 10, BlueReplicas: 10, Production: trafficBlue, Waiting: "3 of 10 tasks of the new revision running"},
+		},
+		{
+			name: "behind an HTTPRoute, blue stays at full size through the bake time",
+			in: stageInput{Strategy: ecsv1.StrategyCanary, Config: &ecsv1.DeploymentConfiguration{Strategy: ecsv1.StrategyCanary, BakeTimeInMinutes: ptr.To[int32](3),
+				CanaryConfiguration: canary.CanaryConfiguration}, Desired: 10, GreenReady: 10, HasBlue: true, BlueTasks: 10, Weighted: true,
+				Stage: ecsv1.StageProductionTrafficShift, StartedAt: now.Add(-2 * time.Minute)},
+			want: stageResult{Stage: ecsv1.StageBakeTime, GreenReplicas: 10, BlueReplicas: 10, Production: trafficGreen, Weight: 100,
+				Waiting: "baking for 3m0s more", RetryAfter: 3 * time.Minute},
+		},
+		{
 			name: "a first deployment has no blue: green takes production from the start",
 			in:   stageInput{Strategy: ecsv1.StrategyCanary, Config: canary, Desired: 4, GreenReady: 4},
 			want: stageResult{Stage: ecsv1.StageCleanUp, GreenReplicas: 4, Production: trafficGreen, Weight: 100, Done: true},
