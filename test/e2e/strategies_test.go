@@ -223,7 +223,7 @@ func count(xs []string, x string) int {
 	return n
 }
 
-func TestStrategy_LinearShiftsProductionTrafficInSteps(t *testing.T) {
+func TestStrategy_LinearShiftsProductionTrafficInStepsAndRollsBackAFailingRevision(t *testing.T) {
 	g := NewWithT(t)
 	ns := namespaceA
 	apply(t, asA, taskDefinition(ns, "linear-v1", "linear", "nginx:1.27"))
@@ -235,6 +235,9 @@ func TestStrategy_LinearShiftsProductionTrafficInSteps(t *testing.T) {
     linearConfiguration:
       stepPercent: 25.0
       stepBakeTimeInMinutes: 6
+    deploymentCircuitBreaker:
+      enable: true
+      rollback: true
 `
 	apply(t, asA, service(ns, "linear", "linear", 4, config))
 	waitService(t, ns, "linear", converge, steady)
@@ -254,6 +257,18 @@ func TestStrategy_LinearShiftsProductionTrafficInSteps(t *testing.T) {
 		g.Expect(sawShare(samples, weight, step+1)).To(BeTrue(), "no look at %d%% with %d of 4 tasks on the new revision: %+v", weight, step+1, samples)
 	}
 	g.Expect(st.Deployments[0].RolloutState).To(Equal(ecsv1.RolloutCompleted))
+	trafficTo(t, ns, "linear-8080", "nginx:1.28", "nginx:1.28", "nginx:1.28", "nginx:1.28")
+
+	// A revision whose tasks exit at once trips the circuit breaker before it takes traffic:
+	// the rollback keeps every request on the running revision.
+	apply(t, asA, taskDefinition(ns, "linear-v1", "linear", "kwok.local/exit-1"))
+	st = waitService(t, ns, "linear", 2*converge, func(g Gomega, st ecsv1.ServiceStatus) {
+		g.Expect(eventMessages(st)).To(ContainElement(ContainSubstring("deployment failed: tasks failed to start.")))
+		g.Expect(eventMessages(st)).To(ContainElement(ContainSubstring("rolling back to deployment")))
+		g.Expect(st.TaskDefinition).To(Equal("linear:2"))
+		steady(g, st)
+	})
+	g.Expect(st.Deployments).To(ContainElement(And(HaveField("TaskDefinition", "linear:3"), HaveField("RolloutState", ecsv1.RolloutFailed))))
 	trafficTo(t, ns, "linear-8080", "nginx:1.28", "nginx:1.28", "nginx:1.28", "nginx:1.28")
 }
 
