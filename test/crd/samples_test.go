@@ -39,7 +39,7 @@ func TestSamplesAreAccepted(t *testing.T) {
 			})
 		}
 	}
-	for _, kind := range []string{"CellGroup", "Cluster", "TaskDefinition", "Service", "Task"} {
+	for _, kind := range []string{"CellGroup", "Cluster", "TaskDefinition", "Service", "Task", "TaskSet"} {
 		if kinds[kind] == 0 {
 			t.Errorf("config/samples has no accepted %s", kind)
 		}

@@ -14,7 +14,12 @@ import (
 
 // TaskSetValidator admits task sets in cluster namespaces, of a Service there that uses the
 // EXTERNAL deployment controller, within the tenant wall.
-type TaskSetValidator struct{ Reader client.Reader }
+type TaskSetValidator struct {
+	Reader client.Reader
+	// Live reads a Service the cache has not seen yet: an external controller creates the
+	// Service and its first task set back to back.
+	Live client.Reader
+}
 
 // ValidateCreate validates a new TaskSet.
 func (v *TaskSetValidator) ValidateCreate(ctx context.Context, ts *ecsv1.TaskSet) (admission.Warnings, error) {
@@ -43,7 +48,7 @@ func (v *TaskSetValidator) validate(ctx context.Context, ts *ecsv1.TaskSet) (adm
 		return nil, invalid("TaskSet", ts.Name, field.ErrorList{nsErr})
 	}
 	var errs field.ErrorList
-	if e, err := validateTaskSetService(ctx, v.Reader, ts); err != nil {
+	if e, err := validateTaskSetService(ctx, v.Reader, v.Live, ts); err != nil {
 		return nil, err
 	} else if e != nil {
 		errs = append(errs, e)
@@ -61,10 +66,15 @@ func (v *TaskSetValidator) validate(ctx context.Context, ts *ecsv1.TaskSet) (adm
 
 // validateTaskSetService admits a task set only into a Service of its namespace that an
 // external controller deploys, as CreateTaskSet does.
-func validateTaskSetService(ctx context.Context, r client.Reader, ts *ecsv1.TaskSet) (*field.Error, error) {
+func validateTaskSetService(ctx context.Context, cached, live client.Reader, ts *ecsv1.TaskSet) (*field.Error, error) {
 	path := field.NewPath("spec", "service")
 	svc := &ecsv1.Service{}
-	switch err := r.Get(ctx, client.ObjectKey{Namespace: ts.Namespace, Name: ts.Spec.Service}, svc); {
+	key := client.ObjectKey{Namespace: ts.Namespace, Name: ts.Spec.Service}
+	err := cached.Get(ctx, key, svc)
+	if apierrors.IsNotFound(err) && live != nil {
+		err = live.Get(ctx, key, svc)
+	}
+	switch {
 	case apierrors.IsNotFound(err):
 		return field.NotFound(path, ts.Spec.Service), nil
 	case err != nil:

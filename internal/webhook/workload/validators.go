@@ -31,7 +31,7 @@ func SetupWithManager(mgr ctrl.Manager) error {
 	if err := ctrl.NewWebhookManagedBy(mgr, &ecsv1.Task{}).WithValidator(&TaskValidator{Reader: r}).Complete(); err != nil {
 		return err
 	}
-	if err := ctrl.NewWebhookManagedBy(mgr, &ecsv1.TaskSet{}).WithValidator(&TaskSetValidator{Reader: r}).Complete(); err != nil {
+	if err := ctrl.NewWebhookManagedBy(mgr, &ecsv1.TaskSet{}).WithValidator(&TaskSetValidator{Reader: r, Live: mgr.GetAPIReader()}).Complete(); err != nil {
 		return err
 	}
 	setupScale(mgr)
