@@ -80,7 +80,8 @@ func primaryAt(t *testing.T, svc *ecsv1.Service, stage ecsv1.LifecycleStage) ecs
 	return primary
 }
 
-func approve(t *testing.T, svc *ecsv1.Service, stage ecsv1.LifecycleStage, deploymentID, answer string) {
+// approve answers the POST_TEST_TRAFFIC_SHIFT hook of a deployment through the annotation.
+func approve(t *testing.T, svc *ecsv1.Service, deploymentID, answer string) {
 	t.Helper()
 	eventually(t, "annotating the Service", func() error {
 		if err := get(t, svc); err != nil {
@@ -89,7 +90,7 @@ func approve(t *testing.T, svc *ecsv1.Service, stage ecsv1.LifecycleStage, deplo
 		if svc.Annotations == nil {
 			svc.Annotations = map[string]string{}
 		}
-		svc.Annotations[service.AnnotationHookPrefix+string(stage)] = deploymentID + "=" + answer
+		svc.Annotations[service.AnnotationHookPrefix+string(ecsv1.StagePostTestTrafficShift)] = deploymentID + "=" + answer
 		return k8s.Update(t.Context(), svc)
 	})
 }
@@ -118,7 +119,7 @@ func TestService_BlueGreenTestsGreenThenSwitchesProductionAndRemovesBlue(t *test
 	blue := revisionDeployment(t, svc, "web:1", 2)
 	runTasks(t, blue, "blue", 2, true, 0)
 	first := primaryAt(t, svc, ecsv1.StagePostTestTrafficShift)
-	approve(t, svc, ecsv1.StagePostTestTrafficShift, first.ID, "SUCCEEDED")
+	approve(t, svc, first.ID, "SUCCEEDED")
 	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
 		if !shared.IsReady(st.Conditions) || st.Deployments[0].RolloutState != ecsv1.RolloutCompleted {
 			return fmt.Errorf("not steady: %+v", st.Deployments)
@@ -144,7 +145,7 @@ func TestService_BlueGreenTestsGreenThenSwitchesProductionAndRemovesBlue(t *test
 	}
 	revisionDeployment(t, svc, "web:1", 2)
 
-	approve(t, svc, ecsv1.StagePostTestTrafficShift, second.ID, "SUCCEEDED")
+	approve(t, svc, second.ID, "SUCCEEDED")
 	selects(t, ns, "web-8080", greenRevision)
 	primaryAt(t, svc, ecsv1.StageCleanUp)
 	eventually(t, "blue's Deployment removed", func() error {
@@ -176,7 +177,7 @@ func TestService_BlueGreenHookFailureSwitchesTrafficBackToBlue(t *testing.T) {
 	mustCreate(t, svc)
 	blue := revisionDeployment(t, svc, "web:1", 1)
 	runTasks(t, blue, "blue", 1, true, 0)
-	approve(t, svc, ecsv1.StagePostTestTrafficShift, primaryAt(t, svc, ecsv1.StagePostTestTrafficShift).ID, "SUCCEEDED")
+	approve(t, svc, primaryAt(t, svc, ecsv1.StagePostTestTrafficShift).ID, "SUCCEEDED")
 	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
 		if !shared.IsReady(st.Conditions) {
 			return fmt.Errorf("not steady: %+v", st.Deployments)
@@ -189,7 +190,7 @@ func TestService_BlueGreenHookFailureSwitchesTrafficBackToBlue(t *testing.T) {
 	green := revisionDeployment(t, svc, "web:2", 1)
 	runTasks(t, green, "green", 1, true, 0)
 	second := primaryAt(t, svc, ecsv1.StagePostTestTrafficShift)
-	approve(t, svc, ecsv1.StagePostTestTrafficShift, second.ID, "FAILED")
+	approve(t, svc, second.ID, "FAILED")
 
 	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
 		if err := hasEvent(st, "deployment failed: lifecycle hook 0 failed at POST_TEST_TRAFFIC_SHIFT"); err != nil {

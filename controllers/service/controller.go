@@ -371,6 +371,8 @@ func (r *Reconciler) finish(ctx context.Context, svc, original *ecsv1.Service, a
 	}
 	if d := svc.Status.Deployments; len(d) > 0 {
 		metrics.RecordService(svc.Namespace, svc.Name, svc.Status.DesiredCount, svc.Status.RunningCount, svc.Status.PendingCount, string(d[0].RolloutState))
+	} else if externallyDeployed(svc) {
+		metrics.RecordServiceCounts(svc.Namespace, svc.Name, svc.Status.DesiredCount, svc.Status.RunningCount, svc.Status.PendingCount)
 	}
 }
 

@@ -235,7 +235,7 @@ func (r *Reconciler) applyGreen(ctx context.Context, svc *ecsv1.Service, plan *d
 		switch err := r.Get(ctx, client.ObjectKey{Namespace: svc.Namespace, Name: name}, current); {
 		case err == nil:
 			cur = current
-			if c := deploymentCondition(current, appsv1.DeploymentReplicaFailure); c != nil && c.Status == corev1.ConditionTrue {
+			if c := replicaFailure(current); c != nil && c.Status == corev1.ConditionTrue {
 				res.launchFailures = append(res.launchFailures, c.Message)
 			}
 			if !deploymentSettled(current) {

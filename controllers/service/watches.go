@@ -60,7 +60,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // launch a task" event, and its settling ends the Service's deployment.
 func launchFailureChanged(old, new client.Object) bool {
 	o, n := old.(*appsv1.Deployment), new.(*appsv1.Deployment)
-	return !equality.Semantic.DeepEqual(deploymentCondition(o, appsv1.DeploymentReplicaFailure), deploymentCondition(n, appsv1.DeploymentReplicaFailure)) ||
+	return !equality.Semantic.DeepEqual(replicaFailure(o), replicaFailure(n)) ||
 		deploymentSettled(o) != deploymentSettled(n) // and a rollout's end completes the deployment
 }
 

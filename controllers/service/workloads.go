@@ -175,7 +175,7 @@ func (r *Reconciler) applyDeployments(ctx context.Context, svc *ecsv1.Service, p
 		switch err := r.Get(ctx, client.ObjectKey{Namespace: svc.Namespace, Name: w.Name}, current); {
 		case err == nil:
 			cur = current
-			if c := deploymentCondition(current, appsv1.DeploymentReplicaFailure); c != nil && c.Status == corev1.ConditionTrue {
+			if c := replicaFailure(current); c != nil && c.Status == corev1.ConditionTrue {
 				res.launchFailures = append(res.launchFailures, c.Message)
 			}
 		case !apierrors.IsNotFound(err):
@@ -246,9 +246,10 @@ func (r *Reconciler) keepRevisionDeployments(ctx context.Context, svc *ecsv1.Ser
 	return nil
 }
 
-func deploymentCondition(d *appsv1.Deployment, t appsv1.DeploymentConditionType) *appsv1.DeploymentCondition {
+// replicaFailure is a Deployment's ReplicaFailure condition: why its tasks could not be created.
+func replicaFailure(d *appsv1.Deployment) *appsv1.DeploymentCondition {
 	for i := range d.Status.Conditions {
-		if d.Status.Conditions[i].Type == t {
+		if d.Status.Conditions[i].Type == appsv1.DeploymentReplicaFailure {
 			return &d.Status.Conditions[i]
 		}
 	}

@@ -50,9 +50,7 @@ func init() {
 
 // RecordService sets a Service's task gauges and its PRIMARY deployment's rollout state.
 func RecordService(namespace, name string, desired, running, pending int32, rolloutState string) {
-	serviceDesired.WithLabelValues(namespace, name).Set(float64(desired))
-	serviceRunning.WithLabelValues(namespace, name).Set(float64(running))
-	servicePending.WithLabelValues(namespace, name).Set(float64(pending))
+	RecordServiceCounts(namespace, name, desired, running, pending)
 	// One series per Service, not one per state: with thousands of Services the zeros would be
 	// most of the operator's memory for metrics.
 	for _, s := range RolloutStates {
@@ -61,6 +59,14 @@ func RecordService(namespace, name string, desired, running, pending int32, roll
 		}
 	}
 	serviceRollout.WithLabelValues(namespace, name, rolloutState).Set(1)
+}
+
+// RecordServiceCounts sets a Service's task counts, without a rollout state: an EXTERNAL
+// Service's task sets have none.
+func RecordServiceCounts(namespace, name string, desired, running, pending int32) {
+	serviceDesired.WithLabelValues(namespace, name).Set(float64(desired))
+	serviceRunning.WithLabelValues(namespace, name).Set(float64(running))
+	servicePending.WithLabelValues(namespace, name).Set(float64(pending))
 }
 
 // CircuitBreakerTripped counts a deployment the circuit breaker failed.
