@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -55,7 +56,17 @@ func runsRevision(td string) func(*appsv1.Deployment) error {
 // task Pods of the Deployment's current template.
 func runTasks(t *testing.T, d *appsv1.Deployment, prefix string, n int, ready bool, restarts int32) {
 	t.Helper()
-	for i := 0; i < n; i++ {
+	nodes := make([]string, n)
+	for i := range nodes {
+		nodes[i] = "node-1"
+	}
+	runTasksOn(t, d, prefix, nodes, ready, restarts)
+}
+
+// runTasksOn runs one task on each of the named nodes.
+func runTasksOn(t *testing.T, d *appsv1.Deployment, prefix string, nodes []string, ready bool, restarts int32) {
+	t.Helper()
+	for i, node := range nodes {
 		pod := &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{
 				Name: fmt.Sprintf("%s-%s-%d", d.Name, prefix, i), Namespace: d.Namespace,
@@ -63,7 +74,7 @@ func runTasks(t *testing.T, d *appsv1.Deployment, prefix string, n int, ready bo
 			},
 			Spec: *d.Spec.Template.Spec.DeepCopy(),
 		}
-		pod.Spec.NodeName = "node-1"
+		pod.Spec.NodeName = node
 		mustCreate(t, pod)
 		status := corev1.ConditionFalse
 		if ready {
@@ -764,5 +775,52 @@ func TestService_EFSVolumeGetsAStaticPersistentVolumeReservedForItsClaim(t *test
 	}
 	if ref := pv.Spec.ClaimRef; ref == nil || ref.Namespace != ns || ref.Name != claim {
 		t.Fatalf("claimRef %+v, want %s/%s", ref, ns, claim)
+	}
+}
+
+func TestService_AScaleInStopsTasksInTheFullestZoneFirst(t *testing.T) {
+	ns := newNamespace(t)
+	for name, zone := range map[string]string{"zb-a1": "us-east-1a", "zb-a2": "us-east-1a", "zb-b1": "us-east-1b"} {
+		node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"topology.kubernetes.io/zone": zone}}}
+		if err := k8s.Create(t.Context(), node); err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+	mustCreate(t, newTaskDefinition(ns, "web", "nginx:1.27"))
+	svc := newService(ns, "web", "web", 4)
+	mustCreate(t, svc)
+	d := deploymentOf(t, svc, runsRevision("web:1"))
+	runTasksOn(t, d, "t", []string{"zb-a1", "zb-a2", "zb-a1", "zb-b1"}, true, 0)
+	serviceStatus(t, svc, func(st ecsv1.ServiceStatus) error {
+		if st.RunningCount != 4 {
+			return fmt.Errorf("running %d", st.RunningCount)
+		}
+		return nil
+	})
+	eventually(t, "scaling in to 2", func() error {
+		if err := get(t, svc); err != nil {
+			return err
+		}
+		svc.Spec.DesiredCount = ptr.To[int32](2)
+		return k8s.Update(t.Context(), svc)
+	})
+	deploymentOf(t, svc, func(d *appsv1.Deployment) error {
+		if *d.Spec.Replicas != 2 {
+			return fmt.Errorf("replicas %d", *d.Spec.Replicas)
+		}
+		return nil
+	})
+	// Zone a has three tasks, zone b one: a's two newest go first, leaving one task per zone.
+	costs := map[string]string{}
+	list := &corev1.PodList{}
+	if err := k8s.List(t.Context(), list, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range list.Items {
+		costs[p.Name] = p.Annotations["controller.kubernetes.io/pod-deletion-cost"]
+	}
+	want := map[string]string{d.Name + "-t-0": "0", d.Name + "-t-1": "-1", d.Name + "-t-2": "-2", d.Name + "-t-3": "0"}
+	if !maps.Equal(costs, want) {
+		t.Fatalf("deletion costs %v, want %v", costs, want)
 	}
 }

@@ -207,6 +207,11 @@ func (r *Reconciler) applyDeployments(ctx context.Context, svc *ecsv1.Service, p
 		d.Spec.MinReadySeconds = translate.MinReadySeconds(plan.spec, r.uncheckedTaskWait())
 		d.Annotations = map[string]string{annotationTemplateHash: hash}
 		d.Spec.Paused = plan.paused
+		if cur != nil && zoneRebalancing(svc) && ptr.Deref(current.Spec.Replicas, 0) > w.Replicas {
+			if err := r.orderScaleIn(ctx, plan.pods, d.Spec.Selector.MatchLabels); err != nil {
+				return err
+			}
+		}
 		if err := r.Applier.ApplyOwned(ctx, d, cur); err != nil {
 			if problem := shared.OwnershipProblem(err); problem != "" {
 				res.stalled, res.stallReason, res.ownershipConflict = problem, shared.ReasonInvalidSpec, true
