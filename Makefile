@@ -100,6 +100,25 @@ bench: local-cluster-bins ## Benchmark the operator against a floor (docs/benchm
 build: ## Build the operator into bin/manager.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
 
+# The image: IMG names it for docker-build and docker-push; `make image` needs no container
+# engine and writes an OCI layout tarball (linux/amd64 and linux/arm64) to bin/image/.
+IMG ?= ghcr.io/ecs-operator/ecs-operator:dev
+IMAGE_TAG ?= $(lastword $(subst :, ,$(IMG)))
+IMAGE_PLATFORMS ?= linux/amd64,linux/arm64
+
+.PHONY: image
+image: ## Build the operator's image without a container engine into bin/image/ecs-operator.tar (OCI layout).
+	go run ./hack/image --out $(LOCALBIN)/image/ecs-operator.tar --tag $(IMAGE_TAG) \
+		--platforms $(IMAGE_PLATFORMS) --revision "$$(git rev-parse HEAD 2>/dev/null)"
+
+.PHONY: docker-build
+docker-build: ## Build the operator's image with Docker (the Dockerfile), tagged $(IMG).
+	docker build -t $(IMG) .
+
+.PHONY: docker-push
+docker-push: ## Push $(IMG) with Docker.
+	docker push $(IMG)
+
 # `make run KUBECONFIG=<file>` runs the operator against that cluster instead of a local one
 # (only a KUBECONFIG given on the command line counts, never one from the environment, so that
 # `make run` never touches a cluster by accident).
