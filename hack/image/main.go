@@ -42,7 +42,7 @@ const nonroot = 65532
 
 type options struct {
 	out, tag, repository, revision, pkg string
-	platforms                          []string
+	platforms                           []string
 }
 
 func main() {

@@ -23,10 +23,10 @@ import (
 )
 
 type descriptor struct {
-	MediaType   string            `json:"mediaType"`
-	Digest      string            `json:"digest"`
+	MediaType   string                             `json:"mediaType"`
+	Digest      string                             `json:"digest"`
 	Platform    *struct{ Architecture, OS string } `json:"platform"`
-	Annotations map[string]string `json:"annotations"`
+	Annotations map[string]string                  `json:"annotations"`
 }
 
 type index struct {
