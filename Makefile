@@ -11,6 +11,10 @@ CONTROLLER_TOOLS_VERSION ?= v0.23.0
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 GOLANGCI_LINT_VERSION ?= v2.15.0
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+# Helm, built from helm.sh/helm/v4 (hack/helm), lints and renders the charts in the tests.
+HELM_VERSION ?= v4.3.2
+HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)
+export HELM
 
 # The Kubernetes control plane that envtest and `make run` start, built from k8s.io/kubernetes
 # (hack/k8s) and go.etcd.io/etcd (hack/etcd) into bin/k8s/<version>/.
@@ -43,20 +47,21 @@ generate: $(CONTROLLER_GEN) ## Generate the deepcopy functions of the API types.
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate CRDs, RBAC and webhook configurations into config/.
+manifests: $(CONTROLLER_GEN) ## Generate CRDs, RBAC and webhook configurations into config/, and the charts' parts made from them.
 	$(CONTROLLER_GEN) crd:allowDangerousTypes=true rbac:roleName=manager-role webhook paths="./..." \
 		output:crd:artifacts:config=config/crd/bases \
 		output:rbac:artifacts:config=config/rbac \
 		output:webhook:artifacts:config=config/webhook
+	go run ./hack/chartgen
 
 # verify regenerates and fails when that changed anything, so stale generated files never reach
 # a test or a commit; it compares the tree before and after rather than against git, so it also
 # works on a tree with uncommitted edits.
 .PHONY: verify
 verify: $(CONTROLLER_GEN) ## Fail (after regenerating) when generated files were not up to date.
-	@before=$$(find api config -type f -print0 | sort -z | xargs -0 sha256sum); \
+	@before=$$(find api config charts -type f -print0 | sort -z | xargs -0 sha256sum); \
 	$(MAKE) --no-print-directory -s generate manifests; \
-	after=$$(find api config -type f -print0 | sort -z | xargs -0 sha256sum); \
+	after=$$(find api config charts -type f -print0 | sort -z | xargs -0 sha256sum); \
 	if [ "$$before" != "$$after" ]; then \
 		echo "generated files were out of date and have been regenerated; review and commit:"; \
 		diff <(echo "$$before") <(echo "$$after") | grep '^[<>]' | awk '{print "  " $$3}' | sort -u; \
@@ -74,14 +79,18 @@ lint: $(GOLANGCI_LINT) ## gofmt, go vet and golangci-lint, for the operator and 
 	cd hack/etcd && go vet ./...
 	$(GOLANGCI_LINT) run ./...
 
+.PHONY: helm-lint
+helm-lint: $(HELM) ## helm lint both charts.
+	$(HELM) lint --strict charts/ecs-operator charts/ecs-operator-crds
+
 .PHONY: test
-test: verify lint local-cluster-bins ## Check generated files and lint, then run every test: against a real kube-apiserver, and end to end on the local cluster (with and without webhooks, and on kubelets that predate container restart policies).
+test: verify lint helm-lint local-cluster-bins ## Check generated files and lint, then run every test: against a real kube-apiserver, and end to end on the local cluster (with and without webhooks, and on kubelets that predate container restart policies).
 	go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./...
 	E2E_WEBHOOKS=false go test $(GO_TEST_FLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./test/e2e
 	E2E_LEGACY_KUBELETS=true go test $(GO_TEST_FLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./test/e2e
 
 .PHONY: test-only
-test-only: local-cluster-bins ## Run the tests without verify and lint.
+test-only: local-cluster-bins $(HELM) ## Run the tests without verify and lint.
 	go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./...
 	E2E_WEBHOOKS=false go test $(GO_TEST_FLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./test/e2e
 	E2E_LEGACY_KUBELETS=true go test $(GO_TEST_FLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./test/e2e
@@ -172,6 +181,11 @@ $(CONTROLLER_GEN):
 	@mkdir -p $(LOCALBIN)
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
 	mv $(LOCALBIN)/controller-gen $@
+
+$(HELM): hack/helm/go.mod hack/helm/go.sum
+	@mkdir -p $(@D)
+	@echo "building helm $(HELM_VERSION) (a few minutes when cold)"
+	cd hack/helm && go build -trimpath -ldflags "-s -w" -o $@ helm.sh/helm/v4/cmd/helm
 
 $(GOLANGCI_LINT):
 	@mkdir -p $(LOCALBIN)

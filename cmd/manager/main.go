@@ -40,13 +40,15 @@ var setupLog = ctrl.Log.WithName("setup")
 
 // options are the command line flags and environment of the manager.
 type options struct {
-	metricsAddr    string
-	secureMetrics  bool
-	probeAddr      string
-	leaderElect    bool
-	webhookCertDir string
-	webhookPort    int
-	webhookHost    string
+	metricsAddr   string
+	secureMetrics bool
+	probeAddr     string
+	leaderElect   bool
+	// leaseDuration, renewDeadline and retryPeriod time the leader election.
+	leaseDuration, renewDeadline, retryPeriod time.Duration
+	webhookCertDir                            string
+	webhookPort                               int
+	webhookHost                               string
 	// maxConcurrentReconciles is how many objects of one kind are reconciled at once.
 	maxConcurrentReconciles int
 	// clusterCountInterval is how often at most a Cluster's counts are written.
@@ -67,6 +69,8 @@ type options struct {
 	enableWebhooks bool
 	certs          certOptions
 	zap            zap.Options
+	// deleteWebhooks removes the webhook configurations and exits (the chart's pre-delete hook).
+	deleteWebhooks bool
 }
 
 func main() {
@@ -95,6 +99,15 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 		"Address the /healthz and /readyz probe endpoints bind to.")
 	fs.BoolVar(&opts.leaderElect, "leader-elect", false,
 		"Elect a leader so that only one replica of the manager reconciles at a time.")
+	fs.DurationVar(&opts.leaseDuration, "leader-elect-lease-duration", 15*time.Second,
+		"How long a non-leader replica waits before it may take a Lease its leader stopped renewing.")
+	fs.DurationVar(&opts.renewDeadline, "leader-elect-renew-deadline", 10*time.Second,
+		"How long the leader keeps trying to renew its Lease before it gives leadership up.")
+	fs.DurationVar(&opts.retryPeriod, "leader-elect-retry-period", 2*time.Second,
+		"How often replicas try to acquire or renew the Lease.")
+	fs.BoolVar(&opts.deleteWebhooks, "delete-webhook-configurations", false,
+		"Delete the operator's webhook configurations (gone ones are fine) and exit, instead of running: "+
+			"what an uninstall does first, so that no webhook is left pointing at a server that is gone.")
 	fs.StringVar(&opts.webhookCertDir, "webhook-cert-dir", "",
 		"Directory holding the webhook server's tls.crt and tls.key "+
 			"(empty: controller-runtime's default, <temp dir>/k8s-webhook-server/serving-certs).")
@@ -146,6 +159,10 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 	if opts.uncheckedTaskWait < 0 || opts.uncheckedTaskWait%time.Second != 0 {
 		return nil, fmt.Errorf("--unchecked-task-wait %s must be whole seconds, 0 or more", opts.uncheckedTaskWait)
 	}
+	if opts.retryPeriod <= 0 || opts.renewDeadline <= opts.retryPeriod || opts.leaseDuration <= opts.renewDeadline {
+		return nil, fmt.Errorf("leader election timings must satisfy 0 < --leader-elect-retry-period (%s) < --leader-elect-renew-deadline (%s) < --leader-elect-lease-duration (%s)",
+			opts.retryPeriod, opts.renewDeadline, opts.leaseDuration)
+	}
 	if opts.bakeTimeUnit < 100*time.Millisecond {
 		return nil, fmt.Errorf("--bake-time-unit %s must be at least 100ms", opts.bakeTimeUnit)
 	}
@@ -186,6 +203,9 @@ func run(opts *options) error {
 	if err != nil {
 		return fmt.Errorf("loading the kubeconfig: %w", err)
 	}
+	if opts.deleteWebhooks {
+		return deleteWebhookConfigurations(ctrl.SetupSignalHandler(), cfg)
+	}
 
 	var tlsOpts []func(*tls.Config)
 	if !opts.enableHTTP2 {
@@ -208,6 +228,9 @@ func run(opts *options) error {
 		HealthProbeBindAddress: opts.probeAddr,
 		LeaderElection:         opts.leaderElect,
 		LeaderElectionID:       leaderElectionID,
+		LeaseDuration:          &opts.leaseDuration,
+		RenewDeadline:          &opts.renewDeadline,
+		RetryPeriod:            &opts.retryPeriod,
 		// The process exits as soon as the manager stops, so the leader may hand the Lease over
 		// at once instead of making the next leader wait for it to expire.
 		LeaderElectionReleaseOnCancel: true,

@@ -61,6 +61,15 @@ func TestParseOptions_FlagsUsersExpect(t *testing.T) {
 		{name: "the bake time unit is a flag", args: []string{"--bake-time-unit=1s"},
 			check: func(o *options) bool { return o.bakeTimeUnit == time.Second }},
 		{name: "a bake time unit under 100ms is an error", args: []string{"--bake-time-unit=1ms"}, wantErr: "--bake-time-unit 1ms must be at least 100ms"},
+		{name: "the leader election is timed like controller-runtime's unless told otherwise", args: nil,
+			check: func(o *options) bool {
+				return o.leaseDuration == 15*time.Second && o.renewDeadline == 10*time.Second && o.retryPeriod == 2*time.Second
+			}},
+		{name: "leader election timings are flags", args: []string{"--leader-elect-lease-duration=30s", "--leader-elect-renew-deadline=20s", "--leader-elect-retry-period=5s"},
+			check: func(o *options) bool {
+				return o.leaseDuration == 30*time.Second && o.renewDeadline == 20*time.Second && o.retryPeriod == 5*time.Second
+			}},
+		{name: "a renew deadline beyond the lease is an error", args: []string{"--leader-elect-renew-deadline=20s"}, wantErr: "leader election timings must satisfy"},
 		{name: "stray arguments are an error", args: []string{"extra"}, wantErr: "unexpected arguments"},
 	}
 	for _, tc := range tests {
