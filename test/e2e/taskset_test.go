@@ -31,27 +31,33 @@ spec:
 `
 }
 
+// externalService is a Service of two tasks deployed by an external controller, whose
+// production traffic on port 8080 goes to the primary task set.
+func externalService(ns, name, primary string) string {
+	return `
+apiVersion: ecs.operator.dev/v1alpha1
+kind: Service
+metadata:
+  name: ` + name + `
+  namespace: ` + ns + `
+spec:
+  desiredCount: 2
+  deploymentController:
+    type: EXTERNAL
+  primaryTaskSet: ` + primary + `
+  loadBalancers:
+  - containerName: app
+    containerPort: 8080
+`
+}
+
 // An external controller (here the test, as a tenant developer) runs blue/green through task
 // sets: CreateTaskSet, UpdateServicePrimaryTaskSet, DeleteTaskSet.
 func TestTaskSet_AnExternalControllerRunsBlueGreenThroughTaskSets(t *testing.T) {
 	g := NewWithT(t)
 	ns := namespaceA
 	apply(t, asA, taskDefinition(ns, "ext-v1", "ext", "nginx:1.27"))
-	apply(t, asA, `
-apiVersion: ecs.operator.dev/v1alpha1
-kind: Service
-metadata:
-  name: ext
-  namespace: `+ns+`
-spec:
-  desiredCount: 2
-  deploymentController:
-    type: EXTERNAL
-  primaryTaskSet: blue
-  loadBalancers:
-  - containerName: app
-    containerPort: 8080
-`)
+	apply(t, asA, externalService(ns, "ext", "blue"))
 	apply(t, asA, taskSet(ns, "blue", "ext", "ext:1", 100))
 	waitService(t, ns, "ext", converge, func(g Gomega, st ecsv1.ServiceStatus) {
 		steady(g, st)
@@ -68,21 +74,7 @@ spec:
 	trafficTo(t, ns, "ext-8080", "nginx:1.27", "nginx:1.27")
 
 	// UpdateServicePrimaryTaskSet: production traffic moves to green at once.
-	apply(t, asA, `
-apiVersion: ecs.operator.dev/v1alpha1
-kind: Service
-metadata:
-  name: ext
-  namespace: `+ns+`
-spec:
-  desiredCount: 2
-  deploymentController:
-    type: EXTERNAL
-  primaryTaskSet: green
-  loadBalancers:
-  - containerName: app
-    containerPort: 8080
-`)
+	apply(t, asA, externalService(ns, "ext", "green"))
 	trafficTo(t, ns, "ext-8080", "nginx:1.28", "nginx:1.28")
 
 	// DeleteTaskSet: blue's tasks go.
