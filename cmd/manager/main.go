@@ -228,9 +228,12 @@ func run(opts *options) error {
 		HealthProbeBindAddress: opts.probeAddr,
 		LeaderElection:         opts.leaderElect,
 		LeaderElectionID:       leaderElectionID,
-		LeaseDuration:          &opts.leaseDuration,
-		RenewDeadline:          &opts.renewDeadline,
-		RetryPeriod:            &opts.retryPeriod,
+		// The Lease lives in the manager's namespace: $POD_NAMESPACE (the chart sets it), else
+		// the in-cluster namespace, so that --leader-elect also works out of the cluster.
+		LeaderElectionNamespace: os.Getenv("POD_NAMESPACE"),
+		LeaseDuration:           &opts.leaseDuration,
+		RenewDeadline:           &opts.renewDeadline,
+		RetryPeriod:             &opts.retryPeriod,
 		// The process exits as soon as the manager stops, so the leader may hand the Lease over
 		// at once instead of making the next leader wait for it to expire.
 		LeaderElectionReleaseOnCancel: true,

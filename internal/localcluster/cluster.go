@@ -194,6 +194,10 @@ func (c *Cluster) startControlPlane(assets string, o Options) error {
 	// envtest turns the ServiceAccount admission plugin off; a real cluster has it, and Pods of
 	// a namespace wait for its default ServiceAccount.
 	api.Configure().Disable("disable-admission-plugins")
+	// No kube-proxy routes Service IPs here: the API server reaches a webhook or aggregated
+	// API named by a Service through that Service's EndpointSlices instead, as it does in
+	// clusters that cannot route to Service IPs from the control plane.
+	api.Configure().Set("enable-aggregator-routing", "true")
 	apiOut, err := c.logFile("kube-apiserver", o.Out)
 	if err != nil {
 		return err
@@ -246,6 +250,10 @@ func (c *Cluster) controllerManagerArgs(qps int) []string {
 		"--concurrent-serviceaccount-token-syncs=10",
 		// The fake nodes never run a pod lifecycle; pods of vanished nodes go quickly.
 		"--terminated-pod-gc-threshold=1000",
+		// A ResourceQuota made in the 30 s before the quota controller discovers new CRDs
+		// (helm install, then a Cluster at once) counts their kinds only at its next full
+		// resync: 5 minutes by default, 15 s here.
+		"--resource-quota-sync-period=15s",
 	}
 }
 

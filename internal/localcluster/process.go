@@ -70,6 +70,19 @@ func (p *Process) Err() error {
 	return p.err
 }
 
+// ExitCode is the process's exit status, 128+n when signal n killed it; valid once Done is
+// closed.
+func (p *Process) ExitCode() int {
+	state := p.cmd.ProcessState
+	if state == nil {
+		return -1
+	}
+	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return state.ExitCode()
+}
+
 // Stop sends SIGTERM and waits up to timeout for the process to exit, then kills it.
 func (p *Process) Stop(timeout time.Duration) error {
 	if p == nil {
