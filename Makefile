@@ -145,6 +145,30 @@ run: build $(RUN_DEPS) ## Start a local cluster (fake nodes), install CRDs and w
 	$(LOCALBIN)/localcluster --assets $(K8S_ASSETS) --manager $(LOCALBIN)/manager \
 		--crds config/crd/bases --webhooks config/webhook --samples config/samples --dir $(LOCALBIN)/local $(RUN_FLAGS)
 
+##@ Deployment
+
+# build-installer renders the chart as plain manifests: the release's namespace first, then
+# every object of `helm install` but the hooks (kubectl has none; `kubectl delete -f` removes
+# the webhook configurations with the rest). IMG, when given, sets the manager's image;
+# otherwise it is the chart's appVersion.
+INSTALL_NAMESPACE ?= ecs-operator-system
+INSTALLER ?= dist/install.yaml
+ifneq ($(filter command line environment,$(origin IMG)),)
+INSTALLER_VALUES := --set image.repository=$(patsubst %:$(IMAGE_TAG),%,$(IMG)) --set image.tag=$(IMAGE_TAG)
+endif
+
+.PHONY: build-installer
+build-installer: $(HELM) ## Write dist/install.yaml (CRDs, RBAC, webhooks, the manager) for kubectl apply --server-side -f.
+	@mkdir -p $(dir $(INSTALLER))
+	{ printf '%s\n' \
+		'# ecs-operator: generated from charts/ecs-operator by make build-installer.' \
+		'# Install with: kubectl apply --server-side -f install.yaml' \
+		'apiVersion: v1' 'kind: Namespace' 'metadata:' '  name: $(INSTALL_NAMESPACE)' '  labels:' \
+		'    pod-security.kubernetes.io/enforce: restricted'; \
+	  $(HELM) template ecs-operator charts/ecs-operator --namespace $(INSTALL_NAMESPACE) --no-hooks $(INSTALLER_VALUES); \
+	} > $(INSTALLER).tmp && mv $(INSTALLER).tmp $(INSTALLER)
+	@echo "wrote $(INSTALLER)"
+
 ##@ Dependencies
 
 .PHONY: envtest

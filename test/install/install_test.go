@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -26,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/internal/localcluster"
@@ -65,6 +67,11 @@ type installEnv struct {
 	c       client.Client
 	// values are the --set flags every helm call repeats: only what this machine needs.
 	values []string
+}
+
+func init() {
+	// The clients here log nothing worth reading; say so, so controller-runtime does not warn.
+	ctrllog.SetLogger(logr.Discard())
 }
 
 func TestHelmInstallUpgradeUninstall(t *testing.T) {
@@ -158,19 +165,79 @@ func start(t *testing.T) *installEnv {
 }
 
 func testInstall(t *testing.T, e *installEnv) {
-	g := NewWithT(t)
 	e.runHelm(t, append([]string{"install", release, filepath.Join(e.root, "charts", "ecs-operator"),
 		"--namespace", namespace, "--create-namespace", "--wait", "--timeout", "3m"}, e.values...)...)
+	e.checkInstalled(t, true)
+}
 
+// TestPlainManifests installs with make build-installer's dist/install.yaml, applied
+// server-side as kubectl apply --server-side does, twice: the second apply changes nothing the
+// manager wrote (the CA bundles).
+func TestPlainManifests(t *testing.T) {
+	e := start(t)
+	installer := filepath.Join(t.TempDir(), "install.yaml")
+	make := exec.Command("make", "-s", "build-installer", "INSTALLER="+installer, "HELM="+e.helm)
+	make.Dir = e.root
+	if out, err := make.CombinedOutput(); err != nil {
+		t.Fatalf("make build-installer: %v\n%s", err, out)
+	}
+	// The port the webhook server listens on here, as --set webhooks.port does for helm.
+	_, port, _ := strings.Cut(e.values[1], "=")
+	editFile(t, installer, "--webhook-port=9443\n", "--webhook-port="+port+"\n")
+	editFile(t, installer, "containerPort: 9443\n", "containerPort: "+port+"\n")
+	objs, err := localcluster.ReadManifests(filepath.Dir(installer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply := func(t *testing.T) {
+		for _, m := range objs {
+			u := m.Object.DeepCopy()
+			if err := e.c.Apply(t.Context(), client.ApplyConfigurationFromUnstructured(u), client.FieldOwner("kubectl")); err != nil {
+				t.Fatalf("kubectl apply --server-side: %s %s: %v", u.GetKind(), u.GetName(), err)
+			}
+		}
+	}
+	steps := []struct {
+		name string
+		run  func(*testing.T, *installEnv)
+	}{
+		{"apply registers the CRDs and the webhooks, and both replicas become ready", func(t *testing.T, e *installEnv) {
+			apply(t)
+			e.checkInstalled(t, false)
+		}},
+		{"the samples reach a steady state and the webhooks guard the tenants", testSamples},
+		{"applying again keeps what the manager wrote", func(t *testing.T, e *installEnv) {
+			apply(t)
+			e.checkInstalled(t, false)
+		}},
+		{"the chart's RBAC allowed everything the manager did", func(t *testing.T, e *installEnv) { e.nothingForbidden(t, "") }},
+	}
+	for _, s := range steps {
+		if !t.Run(s.name, func(t *testing.T) { s.run(t, e) }) {
+			return
+		}
+	}
+}
+
+// checkInstalled checks what an install leaves: established CRDs (kept on uninstall when
+// installed by Helm), two ready replicas acting as the chart's ServiceAccount, a leader, and the
+// rotated certificate's CA in every webhook, which reaches the webhook server through the
+// chart's Service.
+func (e *installEnv) checkInstalled(t *testing.T, byHelm bool) {
+	g := NewWithT(t)
 	crds, err := localcluster.ReadManifests(filepath.Join(e.root, "config", "crd", "bases"))
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(crds).To(HaveLen(6))
-	for _, m := range crds {
-		crd := &apiextensionsv1.CustomResourceDefinition{}
-		g.Expect(e.c.Get(t.Context(), client.ObjectKey{Name: m.Object.GetName()}, crd)).To(Succeed())
-		g.Expect(crdEstablished(crd)).To(BeTrue(), "CRD %s is not established: %+v", crd.Name, crd.Status.Conditions)
-		g.Expect(crd.Annotations).To(HaveKeyWithValue("helm.sh/resource-policy", "keep"), "CRD %s", crd.Name)
-	}
+	g.Eventually(func(g Gomega) {
+		for _, m := range crds {
+			crd := &apiextensionsv1.CustomResourceDefinition{}
+			g.Expect(e.c.Get(t.Context(), client.ObjectKey{Name: m.Object.GetName()}, crd)).To(Succeed())
+			g.Expect(crdEstablished(crd)).To(BeTrue(), "CRD %s is not established: %+v", crd.Name, crd.Status.Conditions)
+			if byHelm {
+				g.Expect(crd.Annotations).To(HaveKeyWithValue("helm.sh/resource-policy", "keep"), "CRD %s", crd.Name)
+			}
+		}
+	}).WithTimeout(30 * time.Second).Should(Succeed())
 
 	// Every replica's webhook server is ready (readiness includes it), not only the leader's.
 	g.Expect(localcluster.WaitPodsReady(t.Context(), e.c, namespace, managerPods, 2, time.Minute)).To(Succeed())
@@ -187,6 +254,10 @@ func testInstall(t *testing.T, e *installEnv) {
 	}).WithTimeout(time.Minute).Should(Succeed(), "no replica leads")
 
 	secret := &corev1.Secret{}
+	g.Eventually(func(g Gomega) {
+		g.Expect(e.c.Get(t.Context(), client.ObjectKey{Namespace: namespace, Name: webhookSecret}, secret)).To(Succeed())
+		g.Expect(secret.Data).To(HaveKey("ca.crt"))
+	}).WithTimeout(time.Minute).Should(Succeed(), "no rotated certificate")
 	g.Expect(e.c.Get(t.Context(), client.ObjectKey{Namespace: namespace, Name: webhookSecret}, secret)).To(Succeed())
 	g.Expect(secret.Data).To(HaveKey("ca.crt"))
 	for _, obj := range webhookConfigurations {

@@ -1,0 +1,63 @@
+package chart
+
+import (
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// notChartValues are the manager's flags the chart has no value for, and why.
+var notChartValues = map[string]string{
+	"kubeconfig": "in a cluster the manager reaches the API server as its ServiceAccount",
+}
+
+// TestChart_EveryManagerFlagIsAValue: a flag the chart cannot set is a setting its users
+// cannot reach. Every flag the manager has must be rendered into the Deployment's (or the hook
+// Job's) args by some value.
+func TestChart_EveryManagerFlagIsAValue(t *testing.T) {
+	_, root := helm(t)
+	manager := filepath.Join(t.TempDir(), "manager")
+	build := exec.Command("go", "build", "-o", manager, "./cmd/manager")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the manager: %v\n%s", err, out)
+	}
+	// -h prints the flags and exits with status 0 (flag.ExitOnError's help).
+	help, _ := exec.Command(manager, "-h").CombinedOutput()
+	flags := regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`).FindAllStringSubmatch(string(help), -1)
+	if len(flags) < 20 {
+		t.Fatalf("found %d flags in the manager's help, expected its whole list:\n%s", len(flags), help)
+	}
+
+	objs := render(t, "ecs-operator",
+		"--set", "manager.alertmanagerURL=https://alertmanager.monitoring.svc:9093",
+		"--set", "manager.pprofBindAddress=127.0.0.1:6060",
+		"--set", "manager.logDevelopment=true",
+		"--set", "manager.logEncoder=console",
+		"--set", "manager.logStacktraceLevel=panic",
+		"--set", "manager.logTimeEncoding=rfc3339",
+		"--set", "webhooks.host=0.0.0.0",
+		"--set", "webhooks.certExtraDNSNames={webhooks.example.com}",
+	)
+	var rendered []string
+	for _, key := range []string{"Deployment/eo-ecs-operator", "Job/eo-ecs-operator-pre-delete"} {
+		obj, ok := objs[key]
+		if !ok {
+			t.Fatalf("%s not rendered", key)
+		}
+		rendered = append(rendered, args(container(t, obj))...)
+	}
+	for _, f := range flags {
+		name := f[1]
+		if why, ok := notChartValues[name]; ok {
+			t.Logf("--%s: no value (%s)", name, why)
+			continue
+		}
+		if !slices.ContainsFunc(rendered, func(arg string) bool { return arg == "--"+name || strings.HasPrefix(arg, "--"+name+"=") }) {
+			t.Errorf("--%s: no chart value renders it; add one to values.yaml, values.schema.json and the Deployment", name)
+		}
+	}
+}
