@@ -9,9 +9,10 @@ import (
 
 // placeholder matches the template variables real task and service definitions carry when
 // they are kept as templates: {{name}} (mustache, ecspresso's {{ must_env `NAME` }} and
-// {{ env `NAME` `default` }}), ${NAME} and $NAME (envsubst), $$$$NAME$$$$.
+// {{ env `NAME` `default` }}), $$$NAME$$$ (ECS's own functional test templates), ${NAME} and
+// $NAME (envsubst), <NAME> (README-style, capitals only).
 var placeholder = regexp.MustCompile("\\{\\{\\s*(?:(?:must_env|env)\\s+`([A-Za-z_][A-Za-z0-9_-]*)`(?:\\s+`([^`]*)`)?|([A-Za-z_][A-Za-z0-9_.-]*))\\s*\\}\\}" +
-	`|\$\$\$\$([A-Za-z_][A-Za-z0-9_]*)\$\$\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
+	`|\$\$+([A-Za-z_][A-Za-z0-9_]*)\$\$+|\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)|<([A-Z][A-Z0-9_]*)>`)
 
 // substitute replaces the placeholders of every string in v whose variable params names (and
 // ecspresso's env with a default by the default); the rest stay, each reported once with its
@@ -35,7 +36,7 @@ func substitute(path string, v any, params map[string]string, report *Report) an
 		s := placeholder.ReplaceAllStringFunc(x, func(m string) string {
 			g := placeholder.FindStringSubmatch(m)
 			name, def, hasDefault := "", "", false
-			for _, i := range []int{1, 3, 4, 5, 6} {
+			for _, i := range []int{1, 3, 4, 5, 6, 7} {
 				if g[i] != "" {
 					name = g[i]
 					break

@@ -87,7 +87,7 @@ func TestRealFilesImportWithoutLossAndExportAsECSInput(t *testing.T) {
 				}
 				s := objs.Services[0]
 				noLosses(t, s.Report)
-				out, report, err := ServiceToECS(orDefault(s.ECSName, "imported"), orDefault(s.Cluster, "default"), s.Spec)
+				out, report, err := ServiceToECS(orElse(s.ECSName, "imported"), orElse(s.Cluster, "default"), s.Spec)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -238,18 +238,19 @@ func pruneEmpty(v any) any {
 	return v
 }
 
-// templateValues render the real files kept as templates, as --parameter does.
-var templateValues = map[string]map[string]string{
-	"006.json": {"launchtype": "EC2", "networkmode": "bridge", "awslogs-region": "us-east-1",
-		"execution-role-arn": "arn:aws:iam::111122223333:role/exec", "task-role-arn": "arn:aws:iam::111122223333:role/task",
-		"ssm-cwagent-config": "cwagent-config", "ssm-prometheus-config": "prometheus-config"},
-	"024.json": {"NETWORK_MODE": "awsvpc"},
-	"034.json": {"APP_ENV": "prod", "DATABASE_URL": "postgres://db", "IMAGE_TAG": "v1", "OPENAI_API_KEY": "arn:aws:secretsmanager:us-east-1:111122223333:secret:openai"},
-	"035.json": {"APP_VERSION": "1.0.0", "AWS_REGION": "us-east-1", "CLOUDWATCH_LOG_GROUP": "/ecs/app", "CLOUDWATCH_LOG_STREAM_PREFIX": "app",
-		"CONTAINER_NAME": "app", "ECR_REGISTRY": "111122223333.dkr.ecr.us-east-1.amazonaws.com", "ECR_REPOSITORY": "app", "ENVIRONMENT": "prod",
-		"EXECUTION_ROLE_ARN": "arn:aws:iam::111122223333:role/exec", "IMAGE_TAG": "v1", "SERVICE_NAME": "app", "TASK_CPU": "256",
-		"TASK_DEFINITION_FAMILY": "app", "TASK_MEMORY": "512", "TASK_ROLE_ARN": "arn:aws:iam::111122223333:role/task"},
-}
+// templateValues render the real files kept as templates, as --parameter does
+// (testdata/ecs/parameters.json, by file).
+var templateValues = func() map[string]map[string]string {
+	b, err := os.ReadFile(filepath.Join("testdata", "ecs", "parameters.json"))
+	if err != nil {
+		panic(err)
+	}
+	var out map[string]map[string]string
+	if err := json.Unmarshal(b, &out); err != nil {
+		panic(err)
+	}
+	return out
+}()
 
 func jsonEqual(t *testing.T, a, b any) bool {
 	t.Helper()
@@ -311,7 +312,7 @@ func diffJSON(t *testing.T, a, b any) string {
 
 func ptr[T any](v T) *T { return &v }
 
-func orDefault(s, d string) string {
+func orElse(s, d string) string {
 	if s == "" {
 		return d
 	}

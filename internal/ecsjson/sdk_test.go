@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
-	"strings"
 	"time"
 	"unicode"
 )
@@ -262,13 +261,6 @@ func randomWord(r *rand.Rand) string {
 		b[i] = letters[r.IntN(len(letters))]
 	}
 	return string(b)
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func lowerFirst(s string) string {

@@ -34,7 +34,10 @@ func ServiceFromECS(doc map[string]any) (Service, error) {
 }
 
 func (s *Service) read(path string, doc map[string]any, aliases map[string]string) error {
-	doc = cloneMap(doc)
+	doc, err := asJSON(doc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", orRoot(path), err)
+	}
 	for _, k := range sortedKeys(doc) {
 		p := join(path, k)
 		switch normalKey(k) {

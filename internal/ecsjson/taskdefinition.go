@@ -33,7 +33,10 @@ func TaskDefinitionFromECS(doc map[string]any) (TaskDefinition, error) {
 }
 
 func (td *TaskDefinition) read(path string, doc map[string]any, aliases map[string]string) error {
-	doc = cloneMap(doc)
+	doc, err := asJSON(doc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", orRoot(path), err)
+	}
 	if inner, ok := doc["taskDefinition"].(map[string]any); ok {
 		inner = cloneMap(inner)
 		// describe-task-definition --include TAGS puts the tags beside the task definition.
@@ -95,7 +98,9 @@ func TaskDefinitionToECS(name string, spec ecsv1.TaskDefinitionSpec) (map[string
 }
 
 // taskDefinitionExtensions are spec fields (paths of keys) with no place in ECS's input.
-var taskDefinitionExtensions = map[string]string{}
+var taskDefinitionExtensions = map[string]string{
+	"revisionHistoryLimit": "how many revisions ecs-operator keeps; ECS keeps every revision",
+}
 
 // dropExtensions removes the extensions at their paths, reporting each one present.
 func dropExtensions(m map[string]any, extensions map[string]string, path string, report *Report) {
@@ -112,6 +117,18 @@ func orRoot(path string) string {
 		return "(document)"
 	}
 	return path
+}
+
+// asJSON is doc as decoded JSON (json.Number, []any), whatever Go values it holds.
+func asJSON(doc map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out map[string]any
+	return out, dec.Decode(&out)
 }
 
 // remarshal decodes a normalised value into out, refusing any field out does not have.
