@@ -22,6 +22,7 @@ import (
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/taskview"
 	"github.com/ecs-operator/ecs-operator/internal/translate"
 )
 
@@ -198,7 +199,7 @@ func desiredTaskPod(task *ecsv1.Task, resolved *shared.ResolvedRevision, templat
 	})
 	pod.Annotations = shared.MergeLabels(pod.Annotations, map[string]string{
 		ecsv1.AnnotationTaskDefinition: resolved.String(),
-		shared.AnnotationEssential:     shared.EssentialAnnotation(resolved.Spec),
+		taskview.AnnotationEssential:   taskview.EssentialAnnotation(resolved.Spec),
 	})
 	pod.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(task, ecsv1.GroupVersion.WithKind("Task"))}
 	pod.Spec.RestartPolicy = corev1.RestartPolicyNever

@@ -16,6 +16,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/taskview"
 )
 
 // drain handles a deleted Service: DRAINING while its tasks stop. It reports done once none
@@ -67,7 +68,7 @@ func (r *Reconciler) drain(ctx context.Context, svc *ecsv1.Service) (done bool, 
 	})
 	svc.Status.RunningCount, svc.Status.PendingCount = 0, 0
 	for i := range pods {
-		if shared.PodReady(&pods[i]) {
+		if taskview.PodReady(&pods[i]) {
 			svc.Status.RunningCount++
 		} else {
 			svc.Status.PendingCount++

@@ -17,6 +17,7 @@ import (
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/taskview"
 	"github.com/ecs-operator/ecs-operator/internal/translate"
 )
 
@@ -166,7 +167,7 @@ func (r *Reconciler) applyRevisions(ctx context.Context, svc *ecsv1.Service, pla
 			switch {
 			case podDeploymentKey(pod) != green:
 				in.BlueTasks++
-			case pod.DeletionTimestamp.IsZero() && shared.PodReady(pod):
+			case pod.DeletionTimestamp.IsZero() && taskview.PodReady(pod):
 				in.GreenReady++
 			}
 		}

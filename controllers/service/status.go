@@ -13,6 +13,7 @@ import (
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/taskview"
 	"github.com/ecs-operator/ecs-operator/internal/translate"
 )
 
@@ -121,7 +122,7 @@ func countTasks(pods []corev1.Pod) map[deploymentKey]*taskCounts {
 			continue
 		}
 		c.Pods = append(c.Pods, pod)
-		if shared.PodReady(pod) {
+		if taskview.PodReady(pod) {
 			c.Running++
 		} else {
 			c.Pending++

@@ -15,6 +15,7 @@ import (
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
 	"github.com/ecs-operator/ecs-operator/internal/alarms"
+	"github.com/ecs-operator/ecs-operator/internal/taskview"
 )
 
 var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -277,7 +278,7 @@ func TestTaskChanges_ReportsStartedAndStoppedAndCountsEachFailureOnce(t *testing
 	}
 	first.commit()
 	crashed := taskPod("a-0", "web:1", true, func(p *corev1.Pod) {
-		p.Annotations[shared.AnnotationEssential] = "web"
+		p.Annotations[taskview.AnnotationEssential] = "web"
 		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "web", RestartCount: 1,
 			LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137}}}}
 	})
@@ -328,7 +329,7 @@ func TestTaskChanges_ATaskStoppedBeforeItsFailureWasWrittenStillCounts(t *testin
 	// The reconcile that saw it fail and stopped it lost its status write; the retry sees the
 	// Pod going.
 	going := taskPod("a-0", "web:2", false, func(p *corev1.Pod) {
-		p.Annotations[shared.AnnotationEssential] = "web"
+		p.Annotations[taskview.AnnotationEssential] = "web"
 		p.DeletionTimestamp = ptr.To(metav1.NewTime(testNow))
 		p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "web",
 			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1}}}}

@@ -9,7 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
-	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/taskview"
 )
 
 // taskRecord is what the reconciler remembers of a task Pod between reconciles.
@@ -55,7 +55,7 @@ func (r *Reconciler) taskChanges(svc *ecsv1.Service, pods []corev1.Pod) taskChan
 			deployment: podDeploymentKey(p),
 			live:       p.DeletionTimestamp.IsZero() && p.Status.Phase != corev1.PodFailed && p.Status.Phase != corev1.PodSucceeded,
 			failed:     v.failed,
-			ready:      shared.PodReady(p),
+			ready:      taskview.PodReady(p),
 		}
 		if !rec.live {
 			rec.stopReason, rec.unhealthy = v.stop, v.stop != "" && failedHealthCheck(p)

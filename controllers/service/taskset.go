@@ -27,6 +27,7 @@ import (
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/taskview"
 	"github.com/ecs-operator/ecs-operator/internal/translate"
 )
 
@@ -209,7 +210,7 @@ func (r *TaskSetReconciler) applyTaskSet(ctx context.Context, svc *ecsv1.Service
 		}
 		out.Template.Annotations = shared.MergeLabels(out.Template.Annotations, map[string]string{
 			ecsv1.AnnotationTaskDefinition: resolved.String(),
-			shared.AnnotationEssential:     shared.EssentialAnnotation(spec),
+			taskview.AnnotationEssential:   taskview.EssentialAnnotation(spec),
 		})
 		if err := r.Applier.ApplyTaskSupport(ctx, ts.Namespace, out); err != nil {
 			return "", err

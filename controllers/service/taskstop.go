@@ -13,7 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/taskview"
 	"github.com/ecs-operator/ecs-operator/internal/translate"
 )
 
@@ -56,7 +56,7 @@ func judgeTask(pod *corev1.Pod, now time.Time, startTimeout time.Duration) taskV
 		}
 		return taskVerdict{stop: reason, failed: true}
 	}
-	if reason := shared.CannotStart(pod); reason != "" {
+	if reason := taskview.CannotStart(pod); reason != "" {
 		started := pod.CreationTimestamp.Time
 		if pod.Status.StartTime != nil {
 			started = pod.Status.StartTime.Time
@@ -84,14 +84,14 @@ func essentialExitReason(pod *corev1.Pod) string {
 			continue // a sidecar: judged as an essential container below
 		}
 		for _, cs := range pod.Status.InitContainerStatuses {
-			if exit := shared.LastExit(cs); cs.Name == c.Name && exit != nil && exit.ExitCode != 0 {
+			if exit := taskview.LastExit(cs); cs.Name == c.Name && exit != nil && exit.ExitCode != 0 {
 				return fmt.Sprintf("Dependency container in task exited: %s exited with code %d",
-					shared.ECSName(shared.ECSContainerNames(pod), cs.Name), exit.ExitCode)
+					taskview.ECSName(taskview.ECSContainerNames(pod), cs.Name), exit.ExitCode)
 			}
 		}
 	}
 	policies := restartPolicies(pod)
-	return shared.EssentialExit(pod, func(name string, exit *corev1.ContainerStateTerminated) bool {
+	return taskview.EssentialExit(pod, func(name string, exit *corev1.ContainerStateTerminated) bool {
 		return restartedInPlace(policies[name], exit)
 	})
 }
@@ -159,9 +159,9 @@ func failedHealthCheck(pod *corev1.Pod) bool {
 	for _, c := range slices.Concat(pod.Spec.InitContainers, pod.Spec.Containers) {
 		checked[c.Name] = c.ReadinessProbe != nil || c.StartupProbe != nil
 	}
-	essential := shared.EssentialContainers(pod)
+	essential := taskview.EssentialContainers(pod)
 	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
-		exit := shared.LastExit(cs)
+		exit := taskview.LastExit(cs)
 		if essential[cs.Name] && checked[cs.Name] && exit != nil && exit.ExitCode == 137 && exit.Reason != "OOMKilled" {
 			return true
 		}

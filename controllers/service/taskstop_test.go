@@ -8,7 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
-	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/taskview"
 	"github.com/ecs-operator/ecs-operator/internal/translate"
 )
 
@@ -100,7 +100,7 @@ func TestJudgeTask_StopsWhatECSStops(t *testing.T) {
 			"Essential container in task exited: app exited with code 1", true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			pod := taskPod("t", "web:1", true, func(p *corev1.Pod) { p.Annotations[shared.AnnotationEssential] = "app" })
+			pod := taskPod("t", "web:1", true, func(p *corev1.Pod) { p.Annotations[taskview.AnnotationEssential] = "app" })
 			for _, m := range tc.mutate {
 				m(&pod)
 			}
@@ -115,7 +115,7 @@ func TestJudgeTask_StopsWhatECSStops(t *testing.T) {
 func TestFailedHealthCheck_AnEssentialContainerKilledByItsHealthCheck(t *testing.T) {
 	killed := func(code int32, reason string, probe bool, essential string) *corev1.Pod {
 		p := taskPod("t", "web:1", false, func(p *corev1.Pod) {
-			p.Annotations[shared.AnnotationEssential] = essential
+			p.Annotations[taskview.AnnotationEssential] = essential
 			c := corev1.Container{Name: "app"}
 			if probe {
 				c.ReadinessProbe = &corev1.Probe{}

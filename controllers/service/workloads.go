@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ecs-operator/ecs-operator/controllers/shared"
+	"github.com/ecs-operator/ecs-operator/internal/taskview"
 	"github.com/ecs-operator/ecs-operator/internal/translate"
 )
 
@@ -74,7 +75,7 @@ func (r *Reconciler) applyChildren(ctx context.Context, svc *ecsv1.Service, plan
 		out.Template.Annotations = shared.MergeLabels(out.Template.Annotations, map[string]string{
 			ecsv1.AnnotationTaskDefinition:     plan.primary.TaskDefinition,
 			ecsv1.AnnotationForceNewDeployment: plan.primary.Token,
-			shared.AnnotationEssential:         shared.EssentialAnnotation(plan.spec),
+			taskview.AnnotationEssential:       taskview.EssentialAnnotation(plan.spec),
 		})
 		out.Template.Labels = shared.MergeLabels(out.Template.Labels, map[string]string{labelRevision: revisionLabel(svc, plan.primary)})
 		templates[share.name] = out

@@ -1,4 +1,4 @@
-package shared
+package taskview
 
 import (
 	"encoding/json"
