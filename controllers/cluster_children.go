@@ -183,6 +183,8 @@ func desiredTenantRole(c *ecsv1.Cluster) *rbacv1.Role {
 				Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
 			{APIGroups: []string{""}, Resources: []string{"pods", "pods/log", "services", "endpoints", "events", "serviceaccounts", "persistentvolumeclaims"},
 				Verbs: []string{"get", "list", "watch"}},
+			// ECS's StopTask: a developer stops a service's task, and the service replaces it.
+			{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"delete"}},
 			{APIGroups: []string{"apps"}, Resources: []string{"deployments", "replicasets", "daemonsets", "controllerrevisions"},
 				Verbs: []string{"get", "list", "watch"}},
 			{APIGroups: []string{"events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"get", "list", "watch"}},

@@ -250,12 +250,16 @@ func (r *TaskReconciler) stopOnDelete(ctx context.Context, task *ecsv1.Task, pod
 	if !controllerutil.ContainsFinalizer(task, ecsv1.Finalizer) {
 		return nil
 	}
+	reason := "Task stopped by user"
+	if given := task.Annotations[ecsv1.AnnotationStopReason]; given != "" {
+		reason = given // StopTask's reason
+	}
 	if pod != nil {
 		if task.Status.LastStatus != ecsv1.TaskStopped {
 			if task.Status.StopCode == "" {
 				task.Status.StopCode = ecsv1.StopCodeUserInitiated
-				task.Status.StoppedReason = "Task stopped by user"
-				r.Recorder.Eventf(task, pod, corev1.EventTypeNormal, string(ecsv1.StopCodeUserInitiated), "Stop", "Task stopped by user")
+				task.Status.StoppedReason = reason
+				r.Recorder.Eventf(task, pod, corev1.EventTypeNormal, string(ecsv1.StopCodeUserInitiated), "Stop", "%s", reason)
 			}
 			task.Status.DesiredStatus = ecsv1.TaskStopped
 			task.Status.LastStatus = ecsv1.TaskStopping
@@ -263,7 +267,7 @@ func (r *TaskReconciler) stopOnDelete(ctx context.Context, task *ecsv1.Task, pod
 		return r.deletePod(ctx, pod)
 	}
 	if task.Status.LastStatus != ecsv1.TaskStopped {
-		markTaskStopped(task, taskStop{Code: ecsv1.StopCodeUserInitiated, Reason: "Task stopped by user"}, now)
+		markTaskStopped(task, taskStop{Code: ecsv1.StopCodeUserInitiated, Reason: reason}, now)
 	}
 	return shared.RemoveFinalizer(ctx, r.Client, task)
 }

@@ -46,4 +46,7 @@ const (
 	// AnnotationForceNewDeployment on a Service restarts its tasks, like ECS's
 	// UpdateService --force-new-deployment: set it to any new value (a timestamp, a counter).
 	AnnotationForceNewDeployment = "ecs.operator.dev/force-new-deployment"
+	// AnnotationStopReason on a Task says why it is stopped, like StopTask's reason: set before
+	// deleting the Task, it becomes the stoppedReason (default "Task stopped by user").
+	AnnotationStopReason = "ecs.operator.dev/stop-reason"
 )

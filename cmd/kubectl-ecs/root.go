@@ -68,7 +68,10 @@ func newRootCommand(in io.Reader, out, errOut io.Writer) *cobra.Command {
 		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl ecs"},
 	}
 	k.bind(root)
-	root.AddCommand(newImportCommand(s, k), newExportCommand(s, k), newDiffCommand(s, k))
+	root.AddCommand(newImportCommand(s, k), newExportCommand(s, k), newDiffCommand(s, k),
+		newDescribeServicesCommand(s, k), newDescribeTasksCommand(s, k), newListTasksCommand(s, k),
+		newDescribeClustersCommand(s, k), newDescribeTaskDefinitionCommand(s, k), newListTaskDefinitionsCommand(s, k),
+		newRunTaskCommand(s, k), newStopTaskCommand(s, k), newUpdateServiceCommand(s, k), newWaitCommand(s, k))
 	return root
 }
 

@@ -3,6 +3,8 @@ package ecsjson
 import (
 	"testing"
 
+	"github.com/ecs-operator/ecs-operator/internal/sdkjson"
+
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -56,11 +58,11 @@ func TestFromDeploymentIsTheClosestECSTaskDefinitionAndService(t *testing.T) {
 	td, svc, report := FromDeployment(d, services, hpa, sa, "shop")
 
 	var tdIn awsecs.RegisterTaskDefinitionInput
-	if err := sdkDecode(jsonRoundTrip(t, td), &tdIn); err != nil {
+	if err := sdkjson.Decode(jsonRoundTrip(t, td), &tdIn); err != nil {
 		t.Fatalf("not a RegisterTaskDefinition input: %v", err)
 	}
 	var svcIn awsecs.CreateServiceInput
-	if err := sdkDecode(jsonRoundTrip(t, svc), &svcIn); err != nil {
+	if err := sdkjson.Decode(jsonRoundTrip(t, svc), &svcIn); err != nil {
 		t.Fatalf("not a CreateService input: %v", err)
 	}
 	app := tdIn.ContainerDefinitions[2]

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecs-operator/ecs-operator/internal/sdkjson"
+
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 )
 
@@ -71,7 +73,7 @@ func TestRealFilesImportWithoutLossAndExportAsECSInput(t *testing.T) {
 				}
 				noLosses(t, report)
 				var input awsecs.RegisterTaskDefinitionInput
-				if err := sdkDecode(jsonRoundTrip(t, out), &input); err != nil {
+				if err := sdkjson.Decode(jsonRoundTrip(t, out), &input); err != nil {
 					t.Fatalf("the export is not a RegisterTaskDefinition input: %v", err)
 				}
 				again, err := TaskDefinitionFromECS(out)
@@ -93,7 +95,7 @@ func TestRealFilesImportWithoutLossAndExportAsECSInput(t *testing.T) {
 				}
 				noLosses(t, report)
 				var input awsecs.CreateServiceInput
-				if err := sdkDecode(jsonRoundTrip(t, out), &input); err != nil {
+				if err := sdkjson.Decode(jsonRoundTrip(t, out), &input); err != nil {
 					t.Fatalf("the export is not a CreateService input: %v", err)
 				}
 				again, err := ServiceFromECS(out)
@@ -120,9 +122,9 @@ func TestRandomECSInputsRoundTrip(t *testing.T) {
 		r := rand.New(rand.NewPCG(seed, 11))
 		t.Run(fmt.Sprintf("task definition %d", seed), func(t *testing.T) {
 			var in awsecs.RegisterTaskDefinitionInput
-			sdkFill(r, reflect.ValueOf(&in).Elem(), 0)
+			sdkjson.Fill(r, reflect.ValueOf(&in).Elem(), 0)
 			in.Family = ptr("family-" + strconv.FormatUint(seed, 10))
-			doc := sdkEncode(reflect.ValueOf(in)).(map[string]any)
+			doc := sdkjson.Encode(reflect.ValueOf(in)).(map[string]any)
 			td, err := TaskDefinitionFromECS(doc)
 			if err != nil {
 				t.Fatal(err)
@@ -132,17 +134,17 @@ func TestRandomECSInputsRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			var back awsecs.RegisterTaskDefinitionInput
-			if err := sdkDecode(jsonRoundTrip(t, out), &back); err != nil {
+			if err := sdkjson.Decode(jsonRoundTrip(t, out), &back); err != nil {
 				t.Fatalf("the export is not a RegisterTaskDefinition input: %v", err)
 			}
-			compareRoundTrip(t, doc, sdkEncode(reflect.ValueOf(back)).(map[string]any), append(td.Report.Losses, report.Losses...))
+			compareRoundTrip(t, doc, sdkjson.Encode(reflect.ValueOf(back)).(map[string]any), append(td.Report.Losses, report.Losses...))
 		})
 		t.Run(fmt.Sprintf("service %d", seed), func(t *testing.T) {
 			var in awsecs.CreateServiceInput
-			sdkFill(r, reflect.ValueOf(&in).Elem(), 0)
+			sdkjson.Fill(r, reflect.ValueOf(&in).Elem(), 0)
 			in.ServiceName, in.Cluster = ptr("svc"), ptr("cluster")
 			in.TaskDefinition = ptr("family:" + strconv.FormatUint(seed+1, 10))
-			doc := sdkEncode(reflect.ValueOf(in)).(map[string]any)
+			doc := sdkjson.Encode(reflect.ValueOf(in)).(map[string]any)
 			s, err := ServiceFromECS(doc)
 			if err != nil {
 				t.Fatal(err)
@@ -152,12 +154,12 @@ func TestRandomECSInputsRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			var back awsecs.CreateServiceInput
-			if err := sdkDecode(jsonRoundTrip(t, out), &back); err != nil {
+			if err := sdkjson.Decode(jsonRoundTrip(t, out), &back); err != nil {
 				t.Fatalf("the export is not a CreateService input: %v", err)
 			}
 			// clientToken is an idempotency token, dropped by design.
 			delete(doc, "clientToken")
-			compareRoundTrip(t, doc, sdkEncode(reflect.ValueOf(back)).(map[string]any), append(s.Report.Losses, report.Losses...))
+			compareRoundTrip(t, doc, sdkjson.Encode(reflect.ValueOf(back)).(map[string]any), append(s.Report.Losses, report.Losses...))
 		})
 	}
 }

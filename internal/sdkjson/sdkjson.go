@@ -1,41 +1,50 @@
-package ecsjson
+// Package sdkjson reads and writes the ECS API's JSON into and out of the AWS SDK's ECS types
+// by reflection, strictly: the SDK's types carry no JSON tags, and the tests use them as the
+// reference for what ECS's JSON holds (member names are the Go field names with a lower-case
+// first letter; schemas.go: EphemeralStorage_sizeInGiB is EphemeralStorage.SizeInGiB). For
+// tests; timestamps are read as epoch seconds or as the AWS CLI's ISO 8601.
+package sdkjson
 
 import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"time"
 	"unicode"
 )
 
-// The AWS SDK's ECS types are the reference for what ECS's JSON holds, but they carry no JSON
-// tags: the API's member names are the Go field names with a lower-case first letter
-// (schemas.go: EphemeralStorage_sizeInGiB is EphemeralStorage.SizeInGiB). sdkDecode and
-// sdkEncode read and write that JSON by reflection, strictly, for the tests only.
-
-// sdkDecode fills out (a pointer to an SDK type) from decoded JSON, refusing any key the SDK
+// Decode fills out (a pointer to an SDK type) from decoded JSON, refusing any key the SDK
 // type does not have.
-func sdkDecode(v any, out any) error {
-	return sdkDecodeValue("", v, reflect.ValueOf(out).Elem())
+func Decode(v any, out any) error {
+	return decodeValue("", v, reflect.ValueOf(out).Elem())
 }
 
 var timeType = reflect.TypeFor[time.Time]()
 
-func sdkDecodeValue(path string, v any, out reflect.Value) error {
+func decodeValue(path string, v any, out reflect.Value) error {
 	if v == nil {
 		return nil
 	}
 	t := out.Type()
 	if t.Kind() == reflect.Pointer {
 		p := reflect.New(t.Elem())
-		if err := sdkDecodeValue(path, v, p.Elem()); err != nil {
+		if err := decodeValue(path, v, p.Elem()); err != nil {
 			return err
 		}
 		out.Set(p)
 		return nil
 	}
 	if t == timeType {
+		if s, ok := v.(string); ok { // the AWS CLI prints times in ISO 8601
+			tm, err := time.Parse("2006-01-02T15:04:05.999999-07:00", s)
+			if err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			out.Set(reflect.ValueOf(tm.UTC()))
+			return nil
+		}
 		f, ok := toFloat(v)
 		if !ok {
 			return fmt.Errorf("%s: expected epoch seconds, got %v", path, v)
@@ -52,9 +61,9 @@ func sdkDecodeValue(path string, v any, out reflect.Value) error {
 		for k, e := range m {
 			f := out.FieldByName(upperFirst(k))
 			if !f.IsValid() || !f.CanSet() {
-				return fmt.Errorf("%s: the SDK's %s has no member %q", join(path, k), t.Name(), k)
+				return fmt.Errorf("%s: the SDK's %s has no member %q", joinPath(path, k), t.Name(), k)
 			}
-			if err := sdkDecodeValue(join(path, k), e, f); err != nil {
+			if err := decodeValue(joinPath(path, k), e, f); err != nil {
 				return err
 			}
 		}
@@ -65,7 +74,7 @@ func sdkDecodeValue(path string, v any, out reflect.Value) error {
 		}
 		s := reflect.MakeSlice(t, len(list), len(list))
 		for i, e := range list {
-			if err := sdkDecodeValue(fmt.Sprintf("%s[%d]", path, i), e, s.Index(i)); err != nil {
+			if err := decodeValue(fmt.Sprintf("%s[%d]", path, i), e, s.Index(i)); err != nil {
 				return err
 			}
 		}
@@ -78,7 +87,7 @@ func sdkDecodeValue(path string, v any, out reflect.Value) error {
 		mv := reflect.MakeMap(t)
 		for k, e := range m {
 			ev := reflect.New(t.Elem()).Elem()
-			if err := sdkDecodeValue(path+"."+k, e, ev); err != nil {
+			if err := decodeValue(path+"."+k, e, ev); err != nil {
 				return err
 			}
 			mv.SetMapIndex(reflect.ValueOf(k), ev)
@@ -122,20 +131,20 @@ func sdkDecodeValue(path string, v any, out reflect.Value) error {
 	return nil
 }
 
-// sdkEncode writes an SDK value as ECS's JSON (json.Number for numbers), nil for an unset
+// Encode writes an SDK value as ECS's JSON (json.Number for numbers), nil for an unset
 // one: a nil pointer, or a zero value not behind a pointer (a member with a default, such as an
 // enum, is unset when zero).
-func sdkEncode(v reflect.Value) any {
-	return sdkEncodeValue(v, false)
+func Encode(v reflect.Value) any {
+	return encodeValue(v, false)
 }
 
-func sdkEncodeValue(v reflect.Value, set bool) any {
+func encodeValue(v reflect.Value, set bool) any {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
 			return nil
 		}
-		return sdkEncodeValue(v.Elem(), true)
+		return encodeValue(v.Elem(), true)
 	}
 	if !set && v.Kind() != reflect.Struct && v.IsZero() {
 		return nil
@@ -151,7 +160,7 @@ func sdkEncodeValue(v reflect.Value, set bool) any {
 			if !f.IsExported() {
 				continue
 			}
-			if e := sdkEncodeValue(v.Field(i), false); e != nil {
+			if e := encodeValue(v.Field(i), false); e != nil {
 				out[lowerFirst(f.Name)] = e
 			}
 		}
@@ -165,7 +174,7 @@ func sdkEncodeValue(v reflect.Value, set bool) any {
 		}
 		out := make([]any, 0, v.Len())
 		for i := range v.Len() {
-			if e := sdkEncodeValue(v.Index(i), true); e != nil {
+			if e := encodeValue(v.Index(i), true); e != nil {
 				out = append(out, e)
 			}
 		}
@@ -176,7 +185,7 @@ func sdkEncodeValue(v reflect.Value, set bool) any {
 		}
 		out := map[string]any{}
 		for _, k := range v.MapKeys() {
-			out[k.String()] = sdkEncodeValue(v.MapIndex(k), true)
+			out[k.String()] = encodeValue(v.MapIndex(k), true)
 		}
 		return out
 	case reflect.String:
@@ -191,9 +200,9 @@ func sdkEncodeValue(v reflect.Value, set bool) any {
 	return nil
 }
 
-// sdkFill sets every field of v (recursively, lists of one or two) to random values; enums
+// Fill sets every field of v (recursively, lists of one or two) to random values; enums
 // take one of their values.
-func sdkFill(r *rand.Rand, v reflect.Value, depth int) {
+func Fill(r *rand.Rand, v reflect.Value, depth int) {
 	t := v.Type()
 	if t == timeType {
 		v.Set(reflect.ValueOf(time.Unix(r.Int64N(2e9), 0).UTC()))
@@ -202,26 +211,26 @@ func sdkFill(r *rand.Rand, v reflect.Value, depth int) {
 	switch t.Kind() {
 	case reflect.Pointer:
 		p := reflect.New(t.Elem())
-		sdkFill(r, p.Elem(), depth)
+		Fill(r, p.Elem(), depth)
 		v.Set(p)
 	case reflect.Struct:
 		for i := range t.NumField() {
 			if t.Field(i).IsExported() && depth < 8 {
-				sdkFill(r, v.Field(i), depth+1)
+				Fill(r, v.Field(i), depth+1)
 			}
 		}
 	case reflect.Slice:
 		n := 1 + r.IntN(2)
 		s := reflect.MakeSlice(t, n, n)
 		for i := range n {
-			sdkFill(r, s.Index(i), depth)
+			Fill(r, s.Index(i), depth)
 		}
 		v.Set(s)
 	case reflect.Map:
 		m := reflect.MakeMap(t)
 		for range 1 + r.IntN(2) {
 			val := reflect.New(t.Elem()).Elem()
-			sdkFill(r, val, depth)
+			Fill(r, val, depth)
 			m.SetMapIndex(reflect.ValueOf(randomWord(r)), val)
 		}
 		v.Set(m)
@@ -270,4 +279,30 @@ func lowerFirst(s string) string {
 	r := []rune(s)
 	r[0] = unicode.ToLower(r[0])
 	return string(r)
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// toFloat reads a JSON number.
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
+	case float64:
+		return x, true
+	}
+	return 0, false
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
