@@ -106,8 +106,15 @@ bench: local-cluster-bins ## Benchmark the operator against a floor (docs/benchm
 ##@ Build
 
 .PHONY: build
-build: ## Build the operator into bin/manager.
+build: ## Build the operator into bin/manager and the kubectl plugin into bin/kubectl-ecs.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
+	go build -o $(LOCALBIN)/kubectl-ecs ./cmd/kubectl-ecs
+
+# PLUGIN_VERSION names the plugin's release for krew.
+PLUGIN_VERSION ?= v0.1.0
+.PHONY: plugin-dist
+plugin-dist: ## Cross-build kubectl-ecs archives and the krew manifest (dist/krew/ecs.yaml).
+	go run ./hack/krew --version $(PLUGIN_VERSION) --out dist/krew
 
 # The image: IMG names it for docker-build and docker-push; `make image` needs no container
 # engine and writes an OCI layout tarball (linux/amd64 and linux/arm64) to bin/image/.

@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -336,3 +337,39 @@ func TestExportDeploymentForTeamsGoingToECS(t *testing.T) {
 }
 
 func intOrString(s string) intstr.IntOrString { return intstr.FromString(s) }
+
+// TestExportRevisionReadsThatRevision: export --revision N writes revision N as it was
+// registered, not the current spec.
+func TestExportRevisionReadsThatRevision(t *testing.T) {
+	ns := newNamespace(t)
+	td := &ecsv1.TaskDefinition{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
+		Spec:       ecsv1.TaskDefinitionSpec{Family: "web", ContainerDefinitions: []ecsv1.ContainerDefinition{{Name: "app", Image: "web:2"}}},
+	}
+	if err := env.Client.Create(t.Context(), td); err != nil {
+		t.Fatal(err)
+	}
+	old := ecsv1.TaskDefinitionSpec{Family: "web", ContainerDefinitions: []ecsv1.ContainerDefinition{{Name: "app", Image: "web:1"}}}
+	data, _ := json.Marshal(old)
+	rev := &appsv1.ControllerRevision{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web-1", Labels: map[string]string{ecsv1.LabelRevision: "1"},
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(td, ecsv1.GroupVersion.WithKind("TaskDefinition"))}},
+		Data: runtime.RawExtension{Raw: data}, Revision: 1,
+	}
+	if err := env.Client.Create(t.Context(), rev); err != nil {
+		t.Fatal(err)
+	}
+	for rev, image := range map[string]string{"1": "web:1", "": "web:2"} {
+		args := []string{"export", "taskdefinition/web", "-n", ns}
+		if rev != "" {
+			args = append(args, "--revision", rev)
+		}
+		out, stderr, code := kubectlECS(t, "", args...)
+		if code != 0 || !strings.Contains(out, `"image": "`+image+`"`) {
+			t.Fatalf("export %v: exit %d, want image %s:\n%s%s", args, code, image, out, stderr)
+		}
+	}
+	if _, stderr, code := kubectlECS(t, "", "export", "taskdefinition/web", "-n", ns, "--revision", "7"); code == 0 || !strings.Contains(stderr, "no revision 7") {
+		t.Fatalf("export of a missing revision: exit %d:\n%s", code, stderr)
+	}
+}

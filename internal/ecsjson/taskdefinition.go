@@ -14,7 +14,7 @@ import (
 // the registered revision, which a spec has no place for.
 var readOnlyTaskDefinitionFields = []string{
 	"taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities",
-	"registeredAt", "registeredBy", "deregisteredAt",
+	"registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt",
 }
 
 // TaskDefinition is a task definition read from ECS JSON: the object name, its spec, and what
