@@ -32,7 +32,7 @@ func TestManifestNamesEachArchiveWithItsChecksum(t *testing.T) {
 		t.Fatal(err)
 	}
 	var m struct {
-		Kind     string `json:"kind"`
+		Kind     string                `json:"kind"`
 		Metadata struct{ Name string } `json:"metadata"`
 		Spec     struct {
 			Version   string `json:"version"`
