@@ -225,3 +225,16 @@ func hasPath(issues []Issue, path string) bool {
 	}
 	return false
 }
+
+func TestReadRefusesAYAMLAliasBomb(t *testing.T) {
+	doc := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	prev := "a"
+	for i := range 9 {
+		name := string(rune('b' + i))
+		doc += name + ": &" + name + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n"
+		prev = name
+	}
+	if _, err := Read([]byte(doc), ReadOptions{}); err == nil || !strings.Contains(err.Error(), "expands to more than") {
+		t.Fatalf("want a refusal of the alias bomb, got %v", err)
+	}
+}

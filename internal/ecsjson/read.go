@@ -185,16 +185,32 @@ func Decode(data []byte) (any, error) {
 	if len(node.Content) == 0 {
 		return nil, fmt.Errorf("the document is empty")
 	}
-	return fromYAML(node.Content[0])
+	y := &yamlReader{budget: maxYAMLNodes}
+	return y.value(node.Content[0], 0)
 }
 
-func fromYAML(n *yaml.Node) (any, error) {
+// maxYAMLNodes and maxYAMLDepth bound what a YAML document may expand to: aliases repeat
+// nodes, and a few lines of nested aliases would otherwise expand to billions.
+const (
+	maxYAMLNodes = 1 << 20
+	maxYAMLDepth = 256
+)
+
+type yamlReader struct{ budget int }
+
+func (y *yamlReader) value(n *yaml.Node, depth int) (any, error) {
+	if y.budget--; y.budget < 0 {
+		return nil, fmt.Errorf("line %d: the document expands to more than %d values (aliases?)", n.Line, maxYAMLNodes)
+	}
+	if depth > maxYAMLDepth {
+		return nil, fmt.Errorf("line %d: nested more than %d deep", n.Line, maxYAMLDepth)
+	}
 	if short := strings.TrimPrefix(n.Tag, "!"); n.Tag != "" && !strings.HasPrefix(n.Tag, "!!") && short != n.Tag {
 		// A CloudFormation short form: !Ref X is {"Ref": "X"}, !Sub s is {"Fn::Sub": s},
 		// !GetAtt a.b is {"Fn::GetAtt": ["a", "b"]}.
 		plain := *n
 		plain.Tag = ""
-		v, err := fromYAML(&plain)
+		v, err := y.value(&plain, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -216,15 +232,15 @@ func fromYAML(n *yaml.Node) (any, error) {
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return fromYAML(n.Content[0])
+		return y.value(n.Content[0], depth+1)
 	case yaml.AliasNode:
-		return fromYAML(n.Alias)
+		return y.value(n.Alias, depth+1)
 	case yaml.MappingNode:
 		out := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := n.Content[i].Value
 			if n.Content[i].Tag == "!!merge" {
-				merged, err := fromYAML(n.Content[i+1])
+				merged, err := y.value(n.Content[i+1], depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -237,7 +253,7 @@ func fromYAML(n *yaml.Node) (any, error) {
 				}
 				continue
 			}
-			v, err := fromYAML(n.Content[i+1])
+			v, err := y.value(n.Content[i+1], depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -247,7 +263,7 @@ func fromYAML(n *yaml.Node) (any, error) {
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := fromYAML(c)
+			v, err := y.value(c, depth+1)
 			if err != nil {
 				return nil, err
 			}
