@@ -14,8 +14,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
-	"github.com/ecs-operator/ecs-operator/internal/ecs"
 	"github.com/ecs-operator/ecs-operator/internal/ecsjson"
+	"github.com/ecs-operator/ecs-operator/internal/ecsops"
 )
 
 // awsFlags are what the AWS CLI-shaped commands share: the cluster, how ARNs are spelled, and
@@ -53,63 +53,37 @@ func firstEnv(names ...string) string {
 	return ""
 }
 
-// target is the ECS cluster a command works on: its name and its namespace.
-type target struct {
-	c         client.Client
-	cluster   string
-	namespace string
-	arns      ecsjson.ARNs
-}
-
 // resolve finds the namespace of --cluster (a Cluster's status says it), or, without one, the
 // Cluster of the namespace -n or the context names. A tenant who may not read Clusters names
 // its namespace with -n; the cluster is then called after the namespace.
-func (a *awsFlags) resolve(ctx context.Context, k *kubeFlags) (*target, error) {
+func (a *awsFlags) resolve(ctx context.Context, k *kubeFlags) (*ecsops.Target, error) {
 	c, ns, err := k.client()
 	if err != nil {
 		return nil, err
 	}
-	t := &target{c: c, namespace: ns, arns: a.arns()}
+	t := &ecsops.Target{Client: c, Namespace: ns, ARNs: a.arns()}
 	if a.cluster != "" {
-		t.cluster = clusterName(a.cluster)
+		t.Cluster = ecsops.ClusterName(a.cluster)
 		cl := &ecsv1.Cluster{}
-		err := c.Get(ctx, client.ObjectKey{Name: t.cluster}, cl)
+		err := c.Get(ctx, client.ObjectKey{Name: t.Cluster}, cl)
 		switch {
 		case err == nil && cl.Status.Namespace != "":
-			t.namespace = cl.Status.Namespace
+			t.Namespace = cl.Status.Namespace
 		case err == nil:
-			return nil, fmt.Errorf("ClusterNotFoundException: cluster %s is %s and has no namespace yet", t.cluster, cl.Status.Status)
+			return nil, fmt.Errorf("ClusterNotFoundException: cluster %s is %s and has no namespace yet", t.Cluster, cl.Status.Status)
 		case apierrors.IsNotFound(err):
-			return nil, fmt.Errorf("ClusterNotFoundException: Cluster not found: %s", t.cluster)
+			return nil, fmt.Errorf("ClusterNotFoundException: Cluster not found: %s", t.Cluster)
 		case apierrors.IsForbidden(err) && k.namespace != "":
 			// The tenant named its namespace itself.
 		default:
-			return nil, fmt.Errorf("finding cluster %s: %w (a tenant names its namespace with -n)", t.cluster, err)
+			return nil, fmt.Errorf("finding cluster %s: %w (a tenant names its namespace with -n)", t.Cluster, err)
 		}
 		return t, nil
 	}
-	if t.cluster = clusterOf(ctx, c, ns); t.cluster == "" {
-		t.cluster = ns
+	if t.Cluster = ecsops.ClusterOf(ctx, c, ns); t.Cluster == "" {
+		t.Cluster = ns
 	}
 	return t, nil
-}
-
-// clusterName is a cluster's name, given by name or ARN.
-func clusterName(s string) string {
-	if arn, err := ecs.ParseARN(s); err == nil {
-		if name, ok := strings.CutPrefix(arn.Resource, "cluster/"); ok {
-			return name
-		}
-	}
-	return s
-}
-
-// lastPart is the last '/'-separated part of an ARN (a service or task ID), or s itself.
-func lastPart(s string) string {
-	if !strings.HasPrefix(s, "arn:") {
-		return s
-	}
-	return s[strings.LastIndex(s, "/")+1:]
 }
 
 // table is a table of rows for -o table and -o wide: columns marked wide only in wide.

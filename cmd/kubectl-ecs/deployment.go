@@ -8,11 +8,11 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ecs-operator/ecs-operator/internal/ecsjson"
+	"github.com/ecs-operator/ecs-operator/internal/ecsops"
 )
 
 // exportDeployment reads a Deployment, the Services that select its Pods, the
@@ -52,16 +52,6 @@ func exportDeployment(ctx context.Context, c client.Client, ns, name string) (*e
 			sa = nil
 		}
 	}
-	td, svc, report := ecsjson.FromDeployment(d, selecting, hpa, sa, clusterOf(ctx, c, ns))
+	td, svc, report := ecsjson.FromDeployment(d, selecting, hpa, sa, ecsops.ClusterOf(ctx, c, ns))
 	return &exported{name: name, taskDefinition: td, service: svc, report: report}, nil
-}
-
-// metav1ControllerUID is the UID of the controller among owners, "" when none.
-func metav1ControllerUID(owners []metav1.OwnerReference) string {
-	for _, o := range owners {
-		if o.Controller != nil && *o.Controller {
-			return string(o.UID)
-		}
-	}
-	return ""
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -10,15 +9,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/internal/ecs"
 	"github.com/ecs-operator/ecs-operator/internal/ecsjson"
-	"github.com/ecs-operator/ecs-operator/internal/taskview"
+	"github.com/ecs-operator/ecs-operator/internal/ecsops"
 )
 
 func newDescribeServicesCommand(s streams, k *kubeFlags) *cobra.Command {
@@ -33,7 +30,7 @@ func newDescribeServicesCommand(s streams, k *kubeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			doc, err := t.describeServices(cmd.Context(), names)
+			doc, err := t.DescribeServices(cmd.Context(), names)
 			if err != nil {
 				return err
 			}
@@ -46,27 +43,6 @@ func newDescribeServicesCommand(s streams, k *kubeFlags) *cobra.Command {
 	return cmd
 }
 
-func (t *target) describeServices(ctx context.Context, names []string) (map[string]any, error) {
-	services, failures := []any{}, []any{}
-	for _, n := range names {
-		name := lastPart(n)
-		svc := &ecsv1.Service{}
-		if err := t.c.Get(ctx, client.ObjectKey{Namespace: t.namespace, Name: name}, svc); err != nil {
-			if apierrors.IsNotFound(err) {
-				failures = append(failures, map[string]any{"arn": t.arns.Service(t.cluster, name), "reason": "MISSING"})
-				continue
-			}
-			return nil, err
-		}
-		desc, err := ecsjson.DescribeService(svc, t.cluster, t.arns)
-		if err != nil {
-			return nil, err
-		}
-		services = append(services, desc)
-	}
-	return map[string]any{"services": services, "failures": failures}, nil
-}
-
 func servicesTable(doc map[string]any) *table {
 	t := &table{headers: []string{"SERVICE", "STATUS", "DESIRED", "RUNNING", "PENDING", "TASK DEFINITION", "ROLLOUT", "LAUNCH TYPE", "DEPLOYMENTS"},
 		wide: []bool{false, false, false, false, false, false, false, true, true}}
@@ -77,7 +53,7 @@ func servicesTable(doc map[string]any) *table {
 			rollout = str(deployments[0].(map[string]any), "rolloutState")
 		}
 		t.rows = append(t.rows, []string{str(m, "serviceName"), str(m, "status"), str(m, "desiredCount"), str(m, "runningCount"),
-			str(m, "pendingCount"), lastPart(str(m, "taskDefinition")), rollout, str(m, "launchType"), strconv.Itoa(len(deployments))})
+			str(m, "pendingCount"), ecsops.LastPart(str(m, "taskDefinition")), rollout, str(m, "launchType"), strconv.Itoa(len(deployments))})
 	}
 	return t
 }
@@ -95,14 +71,14 @@ func newDescribeClustersCommand(s streams, k *kubeFlags) *cobra.Command {
 				return err
 			}
 			if len(names) == 0 {
-				names = []string{clusterOf(cmd.Context(), c, ns)}
+				names = []string{ecsops.ClusterOf(cmd.Context(), c, ns)}
 			}
 			clusters, failures := []any{}, []any{}
 			for _, n := range names {
 				cl := &ecsv1.Cluster{}
-				if err := c.Get(cmd.Context(), client.ObjectKey{Name: clusterName(n)}, cl); err != nil {
+				if err := c.Get(cmd.Context(), client.ObjectKey{Name: ecsops.ClusterName(n)}, cl); err != nil {
 					if apierrors.IsNotFound(err) || n == "" {
-						failures = append(failures, map[string]any{"arn": a.arns().Cluster(clusterName(n)), "reason": "MISSING"})
+						failures = append(failures, map[string]any{"arn": a.arns().Cluster(ecsops.ClusterName(n)), "reason": "MISSING"})
 						continue
 					}
 					return err
@@ -124,62 +100,6 @@ func newDescribeClustersCommand(s streams, k *kubeFlags) *cobra.Command {
 	return cmd
 }
 
-// taskDefinitionRevision is one revision of a TaskDefinition object.
-type taskDefinitionRevision struct {
-	name     string
-	family   string
-	revision int64
-	status   string
-	td       *ecsv1.TaskDefinition
-}
-
-// revisions lists the revisions of the namespace's task definitions, by family, oldest first.
-func (t *target) revisions(ctx context.Context) ([]taskDefinitionRevision, error) {
-	var tds ecsv1.TaskDefinitionList
-	if err := t.c.List(ctx, &tds, client.InNamespace(t.namespace)); err != nil {
-		return nil, err
-	}
-	var out []taskDefinitionRevision
-	for i := range tds.Items {
-		td := &tds.Items[i]
-		family := td.Status.Family
-		if family == "" {
-			family = string(td.Spec.Family)
-		}
-		if family == "" {
-			family = td.Name
-		}
-		for _, r := range td.Status.Revisions {
-			out = append(out, taskDefinitionRevision{name: td.Name, family: family, revision: r.Revision, status: string(r.Status), td: td})
-		}
-	}
-	slices.SortFunc(out, func(a, b taskDefinitionRevision) int {
-		if c := strings.Compare(a.family, b.family); c != 0 {
-			return c
-		}
-		return int(a.revision - b.revision)
-	})
-	return out, nil
-}
-
-// content reads a revision's task definition from its ControllerRevision.
-func (t *target) content(ctx context.Context, r taskDefinitionRevision) (ecsv1.TaskDefinitionSpec, error) {
-	var revs appsv1.ControllerRevisionList
-	if err := t.c.List(ctx, &revs, client.InNamespace(t.namespace), client.MatchingLabels{ecsv1.LabelRevision: strconv.FormatInt(r.revision, 10)}); err != nil {
-		return ecsv1.TaskDefinitionSpec{}, err
-	}
-	for _, cr := range revs.Items {
-		if metav1ControllerUID(cr.OwnerReferences) == string(r.td.UID) {
-			var spec ecsv1.TaskDefinitionSpec
-			return spec, json.Unmarshal(cr.Data.Raw, &spec)
-		}
-	}
-	if r.revision == r.td.Status.Revision {
-		return r.td.Spec, nil
-	}
-	return ecsv1.TaskDefinitionSpec{}, fmt.Errorf("revision %d of %s is gone", r.revision, r.family)
-}
-
 func newDescribeTaskDefinitionCommand(s streams, k *kubeFlags) *cobra.Command {
 	a := &awsFlags{}
 	var ref string
@@ -197,30 +117,30 @@ func newDescribeTaskDefinitionCommand(s streams, k *kubeFlags) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("ClientException: %w", err)
 			}
-			revs, err := t.revisions(cmd.Context())
+			revs, err := t.Revisions(cmd.Context())
 			if err != nil {
 				return err
 			}
-			var found *taskDefinitionRevision
+			var found *ecsops.Revision
 			for i, r := range revs {
-				if r.family == want.Family && (want.Revision == 0 && r.status == "ACTIVE" || r.revision == want.Revision) {
+				if r.Family == want.Family && (want.Revision == 0 && r.Status == "ACTIVE" || r.Revision == want.Revision) {
 					found = &revs[i] // the latest ACTIVE one for a family alone
 				}
 			}
 			if found == nil {
 				return fmt.Errorf("ClientException: Unable to describe task definition %s", ref)
 			}
-			spec, err := t.content(cmd.Context(), *found)
+			spec, err := t.Content(cmd.Context(), *found)
 			if err != nil {
 				return err
 			}
 			var registered time.Time
-			for _, r := range found.td.Status.Revisions {
-				if r.Revision == found.revision && r.CreatedAt != nil {
+			for _, r := range found.TD.Status.Revisions {
+				if r.Revision == found.Revision && r.CreatedAt != nil {
 					registered = r.CreatedAt.Time
 				}
 			}
-			td, tags, err := ecsjson.DescribeTaskDefinition(found.name, found.revision, spec, found.status, registered, t.arns)
+			td, tags, err := ecsjson.DescribeTaskDefinition(found.Name, found.Revision, spec, found.Status, registered, t.ARNs)
 			if err != nil {
 				return err
 			}
@@ -233,7 +153,7 @@ func newDescribeTaskDefinitionCommand(s streams, k *kubeFlags) *cobra.Command {
 			for _, c := range spec.ContainerDefinitions {
 				containers = append(containers, string(c.Name)+"="+c.Image)
 			}
-			tbl.rows = append(tbl.rows, []string{found.family + ":" + strconv.FormatInt(found.revision, 10), found.status, orDash(string(spec.CPU)), orDash(string(spec.Memory)), strings.Join(containers, ",")})
+			tbl.rows = append(tbl.rows, []string{found.Family + ":" + strconv.FormatInt(found.Revision, 10), found.Status, orDash(string(spec.CPU)), orDash(string(spec.Memory)), strings.Join(containers, ",")})
 			return printResult(s.out, a.output, doc, tbl)
 		},
 	}
@@ -256,17 +176,17 @@ func newListTaskDefinitionsCommand(s streams, k *kubeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			revs, err := t.revisions(cmd.Context())
+			revs, err := t.Revisions(cmd.Context())
 			if err != nil {
 				return err
 			}
 			arns := []any{}
 			tbl := &table{headers: []string{"TASK DEFINITION", "STATUS"}, wide: []bool{false, false}}
 			for _, r := range revs {
-				if strings.HasPrefix(r.family, prefix) && (status == "" || r.status == status) {
-					ref := r.family + ":" + strconv.FormatInt(r.revision, 10)
-					arns = append(arns, t.arns.TaskDefinition(ref))
-					tbl.rows = append(tbl.rows, []string{ref, r.status})
+				if strings.HasPrefix(r.Family, prefix) && (status == "" || r.Status == status) {
+					ref := r.Family + ":" + strconv.FormatInt(r.Revision, 10)
+					arns = append(arns, t.ARNs.TaskDefinition(ref))
+					tbl.rows = append(tbl.rows, []string{ref, r.Status})
 				}
 			}
 			if sort == "DESC" {
@@ -283,105 +203,6 @@ func newListTaskDefinitionsCommand(s streams, k *kubeFlags) *cobra.Command {
 	return cmd
 }
 
-// tasks are the tasks of the namespace: the Pods of its Services and Tasks, and the stopped
-// Tasks whose Pods are gone, each with its description.
-func (t *target) tasks(ctx context.Context) ([]describedTask, error) {
-	var pods corev1.PodList
-	if err := t.c.List(ctx, &pods, client.InNamespace(t.namespace)); err != nil {
-		return nil, err
-	}
-	var taskObjs ecsv1.TaskList
-	if err := t.c.List(ctx, &taskObjs, client.InNamespace(t.namespace)); err != nil {
-		return nil, err
-	}
-	byName := map[string]*ecsv1.Task{}
-	for i := range taskObjs.Items {
-		byName[taskObjs.Items[i].Name] = &taskObjs.Items[i]
-	}
-	var out []describedTask
-	seen := map[string]bool{}
-	for i := range pods.Items {
-		pod := &pods.Items[i]
-		if pod.Labels[ecsv1.LabelService] == "" && pod.Labels[ecsv1.LabelTask] == "" {
-			continue
-		}
-		view := taskview.FromPod(pod)
-		ctxInfo := ecsjson.TaskContext{Cluster: t.cluster, LaunchType: "EC2"}
-		if obj := byName[pod.Labels[ecsv1.LabelTask]]; obj != nil {
-			view = t.taskObject(obj, &view)
-			ctxInfo.StartedBy, ctxInfo.Tags = obj.Spec.StartedBy, obj.Spec.Tags
-			seen[obj.Name] = true
-		}
-		if pod.Spec.NodeName != "" {
-			node := &corev1.Node{}
-			if err := t.c.Get(ctx, client.ObjectKey{Name: pod.Spec.NodeName}, node); err == nil {
-				ctxInfo.AvailabilityZone = node.Labels[corev1.LabelTopologyZone]
-			}
-		}
-		out = append(out, describedTask{view: view, ctx: ctxInfo})
-	}
-	for _, obj := range taskObjs.Items {
-		if !seen[obj.Name] {
-			view := t.taskObject(&obj, nil)
-			out = append(out, describedTask{view: view, ctx: ecsjson.TaskContext{Cluster: t.cluster, LaunchType: "EC2", StartedBy: obj.Spec.StartedBy, Tags: obj.Spec.Tags}})
-		}
-	}
-	return out, nil
-}
-
-type describedTask struct {
-	view taskview.Task
-	ctx  ecsjson.TaskContext
-}
-
-// taskObject is a Task object's task: its Pod's view when it has one, its status otherwise;
-// its ID is the Task object's UID, which outlives the Pod.
-func (t *target) taskObject(obj *ecsv1.Task, fromPod *taskview.Task) taskview.Task {
-	view := taskview.Task{Images: map[string]string{}}
-	if fromPod != nil {
-		view = *fromPod
-	}
-	view.ID = strings.ReplaceAll(string(obj.UID), "-", "")
-	view.TaskName = obj.Name
-	st := obj.Status
-	if st.LastStatus != "" {
-		view.LastStatus = st.LastStatus
-	}
-	if st.DesiredStatus != "" {
-		view.DesiredStatus = st.DesiredStatus
-	}
-	if st.StopCode != "" {
-		view.StopCode, view.StoppedReason = st.StopCode, st.StoppedReason
-	}
-	if st.TaskDefinition != "" {
-		view.TaskDefinition = st.TaskDefinition
-	} else if view.TaskDefinition == "" {
-		view.TaskDefinition = string(obj.Spec.TaskDefinition)
-	}
-	if obj.Spec.Group != "" {
-		view.Group = obj.Spec.Group
-	} else if view.Group == "" {
-		family, _, _ := strings.Cut(view.TaskDefinition, ":")
-		view.Group = "family:" + family
-	}
-	if view.CreatedAt == nil {
-		created := obj.CreationTimestamp.Time
-		view.CreatedAt = &created
-	}
-	if st.StartedAt != nil {
-		started := st.StartedAt.Time
-		view.StartedAt = &started
-	}
-	if st.StoppedAt != nil {
-		stopped := st.StoppedAt.Time
-		view.StoppedAt = &stopped
-	}
-	if fromPod == nil && len(st.Containers) > 0 {
-		view.Containers = st.Containers
-	}
-	return view
-}
-
 func newListTasksCommand(s streams, k *kubeFlags) *cobra.Command {
 	a := &awsFlags{}
 	var service, familyFlag, desired, startedBy string
@@ -394,21 +215,21 @@ func newListTasksCommand(s streams, k *kubeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tasks, err := t.tasks(cmd.Context())
+			tasks, err := t.Tasks(cmd.Context())
 			if err != nil {
 				return err
 			}
 			arns := []any{}
 			tbl := &table{headers: []string{"TASK", "GROUP", "LAST STATUS", "DESIRED", "TASK DEFINITION"}, wide: []bool{false, false, false, false, true}}
 			for _, dt := range tasks {
-				v := dt.view
+				v := dt.View
 				switch {
-				case service != "" && v.Service != lastPart(service):
+				case service != "" && v.Service != ecsops.LastPart(service):
 				case familyFlag != "" && familyOf(v.TaskDefinition) != familyFlag:
-				case startedBy != "" && dt.ctx.StartedBy != startedBy:
+				case startedBy != "" && dt.Ctx.StartedBy != startedBy:
 				case string(v.DesiredStatus) != desired:
 				default:
-					arns = append(arns, t.arns.Task(t.cluster, v.ID))
+					arns = append(arns, t.ARNs.Task(t.Cluster, v.ID))
 					tbl.rows = append(tbl.rows, []string{v.ID, v.Group, string(v.LastStatus), string(v.DesiredStatus), v.TaskDefinition})
 				}
 			}
@@ -440,15 +261,15 @@ func newDescribeTasksCommand(s streams, k *kubeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			doc, err := t.describeTasks(cmd.Context(), ids)
+			doc, err := t.DescribeTasks(cmd.Context(), ids)
 			if err != nil {
 				return err
 			}
 			tbl := &table{headers: []string{"TASK", "GROUP", "LAST STATUS", "HEALTH", "STOP CODE", "TASK DEFINITION", "ZONE"}, wide: []bool{false, false, false, false, false, true, true}}
 			for _, item := range doc["tasks"].([]any) {
 				m := item.(map[string]any)
-				tbl.rows = append(tbl.rows, []string{lastPart(str(m, "taskArn")), str(m, "group"), str(m, "lastStatus"), str(m, "healthStatus"),
-					str(m, "stopCode"), lastPart(str(m, "taskDefinitionArn")), str(m, "availabilityZone")})
+				tbl.rows = append(tbl.rows, []string{ecsops.LastPart(str(m, "taskArn")), str(m, "group"), str(m, "lastStatus"), str(m, "healthStatus"),
+					str(m, "stopCode"), ecsops.LastPart(str(m, "taskDefinitionArn")), str(m, "availabilityZone")})
 			}
 			return printResult(s.out, a.output, doc, tbl)
 		},
@@ -457,24 +278,6 @@ func newDescribeTasksCommand(s streams, k *kubeFlags) *cobra.Command {
 	cmd.Flags().StringSliceVar(&ids, "tasks", nil, "Task IDs or ARNs.")
 	_ = cmd.MarkFlagRequired("tasks")
 	return cmd
-}
-
-func (t *target) describeTasks(ctx context.Context, ids []string) (map[string]any, error) {
-	all, err := t.tasks(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tasks, failures := []any{}, []any{}
-	for _, id := range ids {
-		want := lastPart(id)
-		i := slices.IndexFunc(all, func(dt describedTask) bool { return dt.view.ID == want })
-		if i < 0 {
-			failures = append(failures, map[string]any{"arn": t.arns.Task(t.cluster, want), "reason": "MISSING"})
-			continue
-		}
-		tasks = append(tasks, ecsjson.DescribeTask(all[i].view, all[i].ctx, t.arns))
-	}
-	return map[string]any{"tasks": tasks, "failures": failures}, nil
 }
 
 func orDash(s string) string {

@@ -13,6 +13,7 @@ import (
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/internal/ecsjson"
+	"github.com/ecs-operator/ecs-operator/internal/ecsops"
 )
 
 type exportOptions struct {
@@ -125,7 +126,7 @@ func (o *exportOptions) taskDefinition(ctx context.Context, c client.Client, ns,
 		}
 		found := false
 		for _, r := range revs.Items {
-			if owner := metav1ControllerUID(r.OwnerReferences); owner == string(td.UID) {
+			if owner := ecsops.ControllerUID(r.OwnerReferences); owner == string(td.UID) {
 				spec = ecsv1.TaskDefinitionSpec{}
 				if err := json.Unmarshal(r.Data.Raw, &spec); err != nil {
 					return nil, fmt.Errorf("revision %d of %s: %w", o.revision, name, err)
@@ -149,25 +150,10 @@ func exportService(ctx context.Context, c client.Client, ns, name string) (*expo
 	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, svc); err != nil {
 		return nil, err
 	}
-	cluster := clusterOf(ctx, c, ns)
+	cluster := ecsops.ClusterOf(ctx, c, ns)
 	out, report, err := ecsjson.ServiceToECS(name, cluster, svc.Spec)
 	if err != nil {
 		return nil, err
 	}
 	return &exported{name: name, service: out, report: report}, nil
-}
-
-// clusterOf is the name of the ECS Cluster whose namespace ns is, "" when none is found (the
-// user may not be allowed to list Clusters).
-func clusterOf(ctx context.Context, c client.Client, ns string) string {
-	var clusters ecsv1.ClusterList
-	if err := c.List(ctx, &clusters); err != nil {
-		return "" // a tenant may not list Clusters; the export then names none
-	}
-	for _, cl := range clusters.Items {
-		if cl.Status.Namespace == ns {
-			return cl.Name
-		}
-	}
-	return ""
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -9,13 +8,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/internal/ecs"
+	"github.com/ecs-operator/ecs-operator/internal/ecsops"
 )
 
 func newRunTaskCommand(s streams, k *kubeFlags) *cobra.Command {
@@ -45,16 +44,16 @@ func newRunTaskCommand(s streams, k *kubeFlags) *cobra.Command {
 			var ids []string
 			for range count {
 				task := &ecsv1.Task{
-					ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, GenerateName: ecsObjectPrefix(parsed.Family)},
+					ObjectMeta: metav1.ObjectMeta{Namespace: t.Namespace, GenerateName: ecsObjectPrefix(parsed.Family)},
 					Spec: ecsv1.TaskSpec{TaskDefinition: ecsv1.TaskDefinitionReference(shortRef), LaunchType: ecsv1.LaunchType(launchType),
 						StartedBy: startedBy, Group: group},
 				}
-				if err := t.c.Create(cmd.Context(), task); err != nil {
+				if err := t.Client.Create(cmd.Context(), task); err != nil {
 					return err
 				}
 				ids = append(ids, strings.ReplaceAll(string(task.UID), "-", ""))
 			}
-			doc, err := t.describeTasks(cmd.Context(), ids)
+			doc, err := t.DescribeTasks(cmd.Context(), ids)
 			if err != nil {
 				return err
 			}
@@ -99,19 +98,19 @@ func newStopTaskCommand(s streams, k *kubeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tasks, err := t.tasks(cmd.Context())
+			tasks, err := t.Tasks(cmd.Context())
 			if err != nil {
 				return err
 			}
-			want := lastPart(id)
+			want := ecsops.LastPart(id)
 			for _, dt := range tasks {
-				if dt.view.ID != want {
+				if dt.View.ID != want {
 					continue
 				}
-				if err := t.stop(cmd.Context(), dt, reason); err != nil {
+				if err := t.Stop(cmd.Context(), dt, reason); err != nil {
 					return err
 				}
-				doc, err := t.describeTasks(cmd.Context(), []string{want})
+				doc, err := t.DescribeTasks(cmd.Context(), []string{want})
 				if err != nil {
 					return err
 				}
@@ -121,7 +120,7 @@ func newStopTaskCommand(s streams, k *kubeFlags) *cobra.Command {
 				}
 				return printResult(s.out, a.output, out, &table{headers: []string{"TASK"}, wide: []bool{false}, rows: rowsOf([]string{want})})
 			}
-			return fmt.Errorf("InvalidParameterException: The referenced task was not found: %s", t.arns.Task(t.cluster, want))
+			return fmt.Errorf("InvalidParameterException: The referenced task was not found: %s", t.ARNs.Task(t.Cluster, want))
 		},
 	}
 	a.bind(cmd, true)
@@ -129,39 +128,6 @@ func newStopTaskCommand(s streams, k *kubeFlags) *cobra.Command {
 	cmd.Flags().StringVar(&reason, "reason", "", "Why: the stoppedReason of a task of run-task (a Service's task is replaced).")
 	_ = cmd.MarkFlagRequired("task")
 	return cmd
-}
-
-// stop stops a task: a Task object is deleted (its controller stops its Pod, UserInitiated);
-// a Service's task is its Pod, deleted, and the Service starts a replacement as ECS does.
-func (t *target) stop(ctx context.Context, dt describedTask, reason string) error {
-	if dt.view.TaskName != "" {
-		task := &ecsv1.Task{}
-		if err := t.c.Get(ctx, client.ObjectKey{Namespace: t.namespace, Name: dt.view.TaskName}, task); err != nil {
-			return err
-		}
-		if reason != "" {
-			patch := client.MergeFrom(task.DeepCopy())
-			if task.Annotations == nil {
-				task.Annotations = map[string]string{}
-			}
-			task.Annotations[ecsv1.AnnotationStopReason] = reason
-			if err := t.c.Patch(ctx, task, patch); err != nil {
-				return err
-			}
-		}
-		return client.IgnoreNotFound(t.c.Delete(ctx, task))
-	}
-	var pods corev1.PodList
-	if err := t.c.List(ctx, &pods, client.InNamespace(t.namespace)); err != nil {
-		return err
-	}
-	for _, p := range pods.Items {
-		if strings.ReplaceAll(string(p.UID), "-", "") == dt.view.ID {
-			uid := p.UID
-			return client.IgnoreNotFound(t.c.Delete(ctx, &p, client.Preconditions{UID: &uid}))
-		}
-	}
-	return nil
 }
 
 func newUpdateServiceCommand(s streams, k *kubeFlags) *cobra.Command {
@@ -178,7 +144,7 @@ func newUpdateServiceCommand(s streams, k *kubeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			name := lastPart(service)
+			name := ecsops.LastPart(service)
 			spec := map[string]any{}
 			if cmd.Flags().Changed("desired-count") {
 				spec["desiredCount"] = desired
@@ -204,11 +170,11 @@ func newUpdateServiceCommand(s streams, k *kubeFlags) *cobra.Command {
 			if len(patch) == 0 {
 				return fmt.Errorf("InvalidParameterException: nothing to update: give --desired-count, --task-definition or --force-new-deployment")
 			}
-			svc := &ecsv1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: t.namespace, Name: name}}
-			if err := t.c.Patch(cmd.Context(), svc, client.RawPatch(types.MergePatchType, mustJSON(patch))); err != nil {
+			svc := &ecsv1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: t.Namespace, Name: name}}
+			if err := t.Client.Patch(cmd.Context(), svc, client.RawPatch(types.MergePatchType, mustJSON(patch))); err != nil {
 				return fmt.Errorf("ServiceNotFoundException or refused: %w", err)
 			}
-			doc, err := t.describeServices(cmd.Context(), []string{name})
+			doc, err := t.DescribeServices(cmd.Context(), []string{name})
 			if err != nil {
 				return err
 			}

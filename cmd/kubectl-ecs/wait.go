@@ -30,7 +30,7 @@ INACTIVE, and after --timeout. A progress line shows each service's state while 
 			defer cancel()
 			last := ""
 			for attempt := 1; ; attempt++ {
-				doc, err := t.describeServices(ctx, names)
+				doc, err := t.DescribeServices(ctx, names)
 				if err != nil {
 					return err
 				}
