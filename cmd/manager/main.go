@@ -69,6 +69,7 @@ type options struct {
 	enableWebhooks bool
 	certs          certOptions
 	zap            zap.Options
+	ecsAPI         ecsAPIOptions
 	// deleteWebhooks removes the webhook configurations and exits (the chart's pre-delete hook).
 	deleteWebhooks bool
 }
@@ -140,6 +141,7 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 		"Serve HTTP/2 on the metrics and webhook servers; off by default because of the HTTP/2 "+
 			"Stream Cancellation and Rapid Reset vulnerabilities (CVE-2023-44487, CVE-2023-39325).")
 	opts.certs.bindFlags(fs)
+	opts.ecsAPI.bindFlags(fs)
 	opts.zap.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -269,6 +271,11 @@ func run(opts *options) error {
 		}
 	} else {
 		setupLog.Info("webhooks are disabled (ENABLE_WEBHOOKS=false)")
+	}
+	if opts.ecsAPI.bindAddress != "" {
+		if err := serveECSAPI(mgr, opts.ecsAPI, certDir, opts.certs.namespace(), tlsOpts); err != nil {
+			return err
+		}
 	}
 	if err := setupProbes(mgr); err != nil {
 		return err

@@ -304,3 +304,21 @@ func describe(v any) string {
 	}
 	return fmt.Sprintf("%v", v)
 }
+
+// Fit reads decoded ECS JSON (any key casing, numbers as strings) into out, a pointer to an
+// api type, reporting what it cannot carry with paths under path.
+func Fit(path string, v any, out any) (Report, error) {
+	var report Report
+	if m, ok := v.(map[string]any); ok {
+		var err error
+		if v, err = asJSON(m); err != nil {
+			return report, err
+		}
+	}
+	n := &normalizer{report: &report}
+	norm, ok := n.normalize(path, v, reflect.TypeOf(out).Elem())
+	if !ok {
+		return report, fmt.Errorf("%s: expected %s", orRoot(path), kindName(reflect.TypeOf(out).Elem()))
+	}
+	return report, remarshal(norm, out)
+}

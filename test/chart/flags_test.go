@@ -41,6 +41,7 @@ func TestChart_EveryManagerFlagIsAValue(t *testing.T) {
 		"--set", "manager.logTimeEncoding=rfc3339",
 		"--set", "webhooks.host=0.0.0.0",
 		"--set", "webhooks.certExtraDNSNames={webhooks.example.com}",
+		"--set", "ecsApi.enabled=true", "--set", "ecsApi.tlsSecret=ecs-api-tls",
 	)
 	var rendered []string
 	for _, key := range []string{"Deployment/eo-ecs-operator", "Job/eo-ecs-operator-pre-delete"} {
