@@ -70,6 +70,24 @@ func (r *TaskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		// A stopped task never runs again; its Pod, if still there, is removed.
 		return ctrl.Result{}, r.deletePod(ctx, pod)
 	}
+	if reason, ok := task.Annotations[ecsv1.AnnotationStopReason]; ok {
+		// StopTask: the task stops, UserInitiated, and stays, STOPPED, to be described.
+		if reason == "" {
+			reason = "Task stopped by user"
+		}
+		stop := taskStop{Code: ecsv1.StopCodeUserInitiated, Reason: reason}
+		markTaskStopped(task, stop, now)
+		r.Recorder.Eventf(task, pod, corev1.EventTypeNormal, string(stop.Code), "Stop", "%s", stop.Reason)
+		switch conflict, perr := shared.PatchStatus(ctx, r.Client, task, original); {
+		case perr != nil:
+			return ctrl.Result{}, fmt.Errorf("recording the stop: %w", perr)
+		case conflict:
+			original = task.DeepCopy()
+			return ctrl.Result{RequeueAfter: shared.RequeueOnConflict}, nil
+		}
+		original = task.DeepCopy()
+		return ctrl.Result{}, r.deletePod(ctx, pod)
+	}
 	if err := shared.AddFinalizer(ctx, r.Client, task); err != nil {
 		return ctrl.Result{}, err
 	}

@@ -46,7 +46,8 @@ const (
 	// AnnotationForceNewDeployment on a Service restarts its tasks, like ECS's
 	// UpdateService --force-new-deployment: set it to any new value (a timestamp, a counter).
 	AnnotationForceNewDeployment = "ecs.operator.dev/force-new-deployment"
-	// AnnotationStopReason on a Task says why it is stopped, like StopTask's reason: set before
-	// deleting the Task, it becomes the stoppedReason (default "Task stopped by user").
+	// AnnotationStopReason on a Task stops it, like StopTask: the task stops (UserInitiated)
+	// with the annotation's value as its stoppedReason ("" for "Task stopped by user") and the
+	// Task stays, STOPPED, until deleted. Set before deleting a Task, it is the reason given.
 	AnnotationStopReason = "ecs.operator.dev/stop-reason"
 )

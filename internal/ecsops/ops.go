@@ -218,7 +218,7 @@ func (t *Target) DescribeTasks(ctx context.Context, ids []string) (map[string]an
 	return map[string]any{"tasks": tasks, "failures": failures}, nil
 }
 
-// stop stops a task: a Task object is deleted (its controller stops its Pod, UserInitiated);
+// Stop stops a task: a Task object is annotated (its controller stops its Pod, UserInitiated, and keeps it STOPPED);
 // a Service's task is its Pod, deleted, and the Service starts a replacement as ECS does.
 func (t *Target) Stop(ctx context.Context, dt DescribedTask, reason string) error {
 	if dt.View.TaskName != "" {
@@ -226,17 +226,13 @@ func (t *Target) Stop(ctx context.Context, dt DescribedTask, reason string) erro
 		if err := t.Client.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: dt.View.TaskName}, task); err != nil {
 			return err
 		}
-		if reason != "" {
-			patch := client.MergeFrom(task.DeepCopy())
-			if task.Annotations == nil {
-				task.Annotations = map[string]string{}
-			}
-			task.Annotations[ecsv1.AnnotationStopReason] = reason
-			if err := t.Client.Patch(ctx, task, patch); err != nil {
-				return err
-			}
+		// The Task controller stops it and keeps it, STOPPED, as ECS keeps stopped tasks.
+		patch := client.MergeFrom(task.DeepCopy())
+		if task.Annotations == nil {
+			task.Annotations = map[string]string{}
 		}
-		return client.IgnoreNotFound(t.Client.Delete(ctx, task))
+		task.Annotations[ecsv1.AnnotationStopReason] = reason
+		return t.Client.Patch(ctx, task, patch)
 	}
 	var pods corev1.PodList
 	if err := t.Client.List(ctx, &pods, client.InNamespace(t.Namespace)); err != nil {

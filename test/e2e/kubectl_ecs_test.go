@@ -154,6 +154,19 @@ func TestKubectlECS_ATenantMovesAServiceFromECSAndDrivesItWithTheAWSCLIsVerbs(t 
 	decode(run("", "list-tasks", "--started-by", "e2e"), &list)
 	g.Expect(list.TaskArns).To(ConsistOf(*ran.Tasks[0].TaskArn))
 	run("", "stop-task", "--task", *ran.Tasks[0].TaskArn, "--reason", "done testing")
+	// The stopped task stays, as ECS keeps it, with its code and reason.
+	g.Eventually(func(g Gomega) {
+		var d awsecs.DescribeTasksOutput
+		out, stderr, code := pluginAs(t, kc, "", append([]string{"describe-tasks", "--tasks", *ran.Tasks[0].TaskArn}, ns...)...)
+		g.Expect(code).To(BeZero(), stderr)
+		v, err := ecsjson.Decode([]byte(out))
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(sdkjson.Decode(v, &d)).To(Succeed())
+		g.Expect(d.Tasks).To(HaveLen(1))
+		g.Expect(*d.Tasks[0].LastStatus).To(Equal("STOPPED"))
+		g.Expect(string(d.Tasks[0].StopCode)).To(Equal("UserInitiated"))
+		g.Expect(*d.Tasks[0].StoppedReason).To(Equal("done testing"))
+	}).WithTimeout(converge).WithPolling(500 * time.Millisecond).Should(Succeed())
 
 	var td awsecs.DescribeTaskDefinitionOutput
 	decode(run("", "describe-task-definition", "--task-definition", "plugin_web", "--include", "TAGS"), &td)
