@@ -99,6 +99,12 @@ func setup() error {
 	if err != nil {
 		return err
 	}
+	// The ECS API on loopback, with a certificate of the test's own (the webhook rotation is off
+	// in one of the runs).
+	apiArgs, err := setupECSAPI(logDir)
+	if err != nil {
+		return err
+	}
 	webhookDir := filepath.Join(root, "config", "webhook")
 	if !webhooksOn() {
 		webhookDir = "" // ENABLE_WEBHOOKS=false: the operator's behaviour must not need them
@@ -110,7 +116,7 @@ func setup() error {
 		// Tasks that cannot start are stopped sooner than the default 20 s, and tasks without a
 		// health check count after 2 s instead of ECS's 40 s, and a bake time minute lasts a
 		// second, to keep the suite short.
-		Args: []string{"--task-start-timeout=5s", "--unchecked-task-wait=2s", "--bake-time-unit=1s"},
+		Args: append([]string{"--task-start-timeout=5s", "--unchecked-task-wait=2s", "--bake-time-unit=1s"}, apiArgs...),
 	})
 	if err != nil {
 		return fmt.Errorf("%w (log: %s)", err, out.Name())

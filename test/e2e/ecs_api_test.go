@@ -1,0 +1,167 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ecs-operator/ecs-operator/internal/ecsapi"
+	"github.com/ecs-operator/ecs-operator/internal/localcluster"
+)
+
+// accessKey stores an ECS API access key for a user, as a platform team issues one.
+func accessKey(t *testing.T, id, secret, user, groups, defaultCluster string) {
+	t.Helper()
+	ctx := t.Context()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: localcluster.OperatorNamespace}}
+	if err := admin.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	s := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: localcluster.OperatorNamespace, Name: "ecs-api-key-" + strings.ToLower(id),
+			Labels: map[string]string{ecsapi.LabelAccessKey: "true"}},
+		StringData: map[string]string{"accessKeyId": id, "secretAccessKey": secret, "user": user, "groups": groups, "defaultCluster": defaultCluster},
+	}
+	if err := admin.Create(ctx, s); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
+// ecsClient is the official SDK's ECS client pointed at the operator, with a key.
+func ecsClient(id, secret string) *awsecs.Client {
+	return awsecs.New(awsecs.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(ecsAPIURL),
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, nil
+		}),
+		HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ecsAPIRoots, MinVersion: tls.VersionTLS12}}},
+	})
+}
+
+func errorCode(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode()
+	}
+	return ""
+}
+
+// TestECSAPI_TheSDKDrivesATenantsServiceAndTasks: tenant A's tools, speaking the ECS API with
+// the official SDK, register a task definition, create a service and wait for it to be stable,
+// scale it, run and stop a task and wait for it to stop, tag, list and describe — and the same
+// calls with tenant B's key cannot see or touch tenant A's cluster.
+func TestECSAPI_TheSDKDrivesATenantsServiceAndTasks(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	accessKey(t, "AKIATENANTA000000001", "secret-a", developerA, developerAGroup, namespaceA)
+	accessKey(t, "AKIATENANTB000000001", "secret-b", developerB, "", namespaceB)
+	api := ecsClient("AKIATENANTA000000001", "secret-a")
+
+	var td *awsecs.RegisterTaskDefinitionOutput
+	g.Eventually(func(g Gomega) { // the operator's informer sees the key Secret
+		var err error
+		td, err = api.RegisterTaskDefinition(ctx, &awsecs.RegisterTaskDefinitionInput{
+			Family: aws.String("api_web"), Cpu: aws.String("256"), Memory: aws.String("512"), NetworkMode: types.NetworkModeAwsvpc,
+			RequiresCompatibilities: []types.Compatibility{types.CompatibilityFargate},
+			ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("app"), Image: aws.String("nginx:1.27"), Essential: aws.Bool(true),
+				PortMappings: []types.PortMapping{{ContainerPort: aws.Int32(8080), Protocol: types.TransportProtocolTcp}}}},
+			Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("a")}},
+		})
+		g.Expect(err).NotTo(HaveOccurred())
+	}).WithTimeout(30 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
+	g.Expect(td.TaskDefinition.Revision).To(BeEquivalentTo(1))
+	g.Expect(*td.TaskDefinition.TaskDefinitionArn).To(Equal("arn:aws:ecs:us-east-1:111122223333:task-definition/api_web:1"))
+
+	created, err := api.CreateService(ctx, &awsecs.CreateServiceInput{
+		Cluster: aws.String(namespaceA), ServiceName: aws.String("api-web"), TaskDefinition: aws.String("api_web"), DesiredCount: aws.Int32(2),
+		DeploymentConfiguration: &types.DeploymentConfiguration{MaximumPercent: aws.Int32(200), MinimumHealthyPercent: aws.Int32(50)},
+	})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(*created.Service.ServiceArn).To(Equal("arn:aws:ecs:us-east-1:111122223333:service/" + namespaceA + "/api-web"))
+
+	stable := awsecs.NewServicesStableWaiter(api, func(o *awsecs.ServicesStableWaiterOptions) { o.MinDelay, o.MaxDelay = time.Second, 2*time.Second })
+	g.Expect(stable.Wait(ctx, &awsecs.DescribeServicesInput{Cluster: aws.String(namespaceA), Services: []string{"api-web"}}, converge)).To(Succeed())
+
+	_, err = api.UpdateService(ctx, &awsecs.UpdateServiceInput{Cluster: aws.String(namespaceA), Service: aws.String("api-web"), DesiredCount: aws.Int32(3)})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(stable.Wait(ctx, &awsecs.DescribeServicesInput{Cluster: aws.String(namespaceA), Services: []string{"api-web"}}, converge)).To(Succeed())
+	described, err := api.DescribeServices(ctx, &awsecs.DescribeServicesInput{Cluster: aws.String(namespaceA), Services: []string{"api-web", "nope"}})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(described.Services[0].RunningCount).To(BeEquivalentTo(3))
+	g.Expect(*described.Failures[0].Reason).To(Equal("MISSING"))
+
+	listed, err := api.ListTasks(ctx, &awsecs.ListTasksInput{Cluster: aws.String(namespaceA), ServiceName: aws.String("api-web"), MaxResults: aws.Int32(2)})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(listed.TaskArns).To(HaveLen(2))
+	g.Expect(listed.NextToken).NotTo(BeNil(), "three tasks, pages of two")
+	more, err := api.ListTasks(ctx, &awsecs.ListTasksInput{Cluster: aws.String(namespaceA), ServiceName: aws.String("api-web"), NextToken: listed.NextToken})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(more.TaskArns).To(HaveLen(1))
+
+	ran, err := api.RunTask(ctx, &awsecs.RunTaskInput{Cluster: aws.String(namespaceA), TaskDefinition: aws.String("api_web:1"), StartedBy: aws.String("sdk")})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(ran.Tasks).To(HaveLen(1))
+	running := awsecs.NewTasksRunningWaiter(api, func(o *awsecs.TasksRunningWaiterOptions) { o.MinDelay, o.MaxDelay = time.Second, 2*time.Second })
+	g.Expect(running.Wait(ctx, &awsecs.DescribeTasksInput{Cluster: aws.String(namespaceA), Tasks: []string{*ran.Tasks[0].TaskArn}}, converge)).To(Succeed())
+	_, err = api.StopTask(ctx, &awsecs.StopTaskInput{Cluster: aws.String(namespaceA), Task: ran.Tasks[0].TaskArn, Reason: aws.String("done")})
+	g.Expect(err).NotTo(HaveOccurred())
+	stopped := awsecs.NewTasksStoppedWaiter(api, func(o *awsecs.TasksStoppedWaiterOptions) { o.MinDelay, o.MaxDelay = time.Second, 2*time.Second })
+	g.Expect(stopped.Wait(ctx, &awsecs.DescribeTasksInput{Cluster: aws.String(namespaceA), Tasks: []string{*ran.Tasks[0].TaskArn}}, converge)).To(Succeed())
+	tasks, err := api.DescribeTasks(ctx, &awsecs.DescribeTasksInput{Cluster: aws.String(namespaceA), Tasks: []string{*ran.Tasks[0].TaskArn}})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(tasks.Tasks[0].StopCode).To(Equal(types.TaskStopCodeUserInitiated))
+	g.Expect(*tasks.Tasks[0].StoppedReason).To(Equal("done"))
+
+	_, err = api.TagResource(ctx, &awsecs.TagResourceInput{ResourceArn: created.Service.ServiceArn, Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("e2e")}}})
+	g.Expect(err).NotTo(HaveOccurred())
+	tags, err := api.ListTagsForResource(ctx, &awsecs.ListTagsForResourceInput{ResourceArn: created.Service.ServiceArn})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(tags.Tags).To(HaveLen(1))
+	families, err := api.ListTaskDefinitionFamilies(ctx, &awsecs.ListTaskDefinitionFamiliesInput{FamilyPrefix: aws.String("api")})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(families.Families).To(ConsistOf("api_web"))
+	desc, err := api.DescribeTaskDefinition(ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("api_web"), Include: []types.TaskDefinitionField{types.TaskDefinitionFieldTags}})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(desc.Tags).To(HaveLen(1))
+
+	// Errors as ECS gives them.
+	_, err = api.DescribeServices(ctx, &awsecs.DescribeServicesInput{Cluster: aws.String("no-such-cluster"), Services: []string{"x"}})
+	g.Expect(errorCode(err)).To(Equal("ClusterNotFoundException"))
+	_, err = api.UpdateService(ctx, &awsecs.UpdateServiceInput{Cluster: aws.String(namespaceA), Service: aws.String("nope"), DesiredCount: aws.Int32(1)})
+	g.Expect(errorCode(err)).To(Equal("ServiceNotFoundException"))
+	_, err = api.DeleteService(ctx, &awsecs.DeleteServiceInput{Cluster: aws.String(namespaceA), Service: aws.String("api-web")})
+	g.Expect(errorCode(err)).To(Equal("InvalidParameterException"), "a service scaled above 0 is not deleted without force")
+	_, err = ecsClient("AKIATENANTA000000001", "wrong").ListClusters(ctx, &awsecs.ListClustersInput{})
+	g.Expect(errorCode(err)).To(Equal("InvalidSignatureException"))
+	_, err = ecsClient("AKIAUNKNOWN000000001", "x").ListClusters(ctx, &awsecs.ListClustersInput{})
+	g.Expect(errorCode(err)).To(Equal("UnrecognizedClientException"))
+
+	// The tenant wall: tenant B's key sees no service of tenant A and cannot change one.
+	other := ecsClient("AKIATENANTB000000001", "secret-b")
+	g.Eventually(func(g Gomega) {
+		_, err := other.DescribeServices(ctx, &awsecs.DescribeServicesInput{Cluster: aws.String(namespaceA), Services: []string{"api-web"}})
+		g.Expect(errorCode(err)).To(Equal("AccessDeniedException"))
+	}).WithTimeout(30 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
+	_, err = other.UpdateService(ctx, &awsecs.UpdateServiceInput{Cluster: aws.String(namespaceA), Service: aws.String("api-web"), DesiredCount: aws.Int32(0)})
+	g.Expect(errorCode(err)).To(Equal("AccessDeniedException"))
+	_, err = other.StopTask(ctx, &awsecs.StopTaskInput{Cluster: aws.String(namespaceA), Task: aws.String(listed.TaskArns[0])})
+	g.Expect(errorCode(err)).To(Equal("AccessDeniedException"))
+
+	// Force-delete, as Terraform destroys a service.
+	deleted, err := api.DeleteService(ctx, &awsecs.DeleteServiceInput{Cluster: aws.String(namespaceA), Service: aws.String("api-web"), Force: aws.Bool(true)})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(*deleted.Service.Status).To(Equal("DRAINING"))
+}
