@@ -134,7 +134,7 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 			kept = append(kept, rev)
 		}
 	}
-	td.Status.Revisions = computeRevisionsStatus(kept)
+	td.Status.Revisions = computeRevisionsStatus(kept, deregisteredRevisions(td))
 	shared.SetReady(&td.Status.Conditions, td.Generation,
 		fmt.Sprintf("Revision %s:%d is the latest", family, td.Status.Revision))
 	return ctrl.Result{}, nil
@@ -217,7 +217,7 @@ func (r *TaskDefinitionReconciler) revisionsInUse(ctx context.Context, namespace
 // TaskSets whose use of a revision decides whether it may be pruned.
 func (r *TaskDefinitionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&ecsv1.TaskDefinition{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&ecsv1.TaskDefinition{}, builder.WithPredicates(shared.SpecOrMetadataChanged)).
 		Owns(&appsv1.ControllerRevision{}, builder.WithPredicates(shared.DeleteOnly)).
 		Watches(&ecsv1.TaskDefinition{}, handler.EnqueueRequestsFromMapFunc(r.sameFamily), builder.WithPredicates(shared.SpecOrMetadataChanged)).
 		Watches(&ecsv1.Service{}, handler.EnqueueRequestsFromMapFunc(r.taskDefinitionsOf), builder.WithPredicates(revisionsInUseChanged)).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -85,17 +86,33 @@ func revisionsToPrune(revs []appsv1.ControllerRevision, limit int32, inUse map[i
 	return prune
 }
 
-// computeRevisionsStatus lists the retained revisions, newest first.
-func computeRevisionsStatus(revs []appsv1.ControllerRevision) []ecsv1.TaskDefinitionRevision {
+// computeRevisionsStatus lists the retained revisions, newest first, INACTIVE those the
+// TaskDefinition's annotation deregisters.
+func computeRevisionsStatus(revs []appsv1.ControllerRevision, deregistered map[int64]bool) []ecsv1.TaskDefinitionRevision {
 	out := make([]ecsv1.TaskDefinitionRevision, 0, len(revs))
 	for _, rev := range revs {
 		created := rev.CreationTimestamp
+		status := ecsv1.RevisionActive
+		if deregistered[rev.Revision] {
+			status = ecsv1.RevisionInactive
+		}
 		out = append(out, ecsv1.TaskDefinitionRevision{
 			Revision:  rev.Revision,
 			Hash:      rev.Labels[ecsv1.LabelRevisionHash],
-			Status:    ecsv1.RevisionActive,
+			Status:    status,
 			CreatedAt: &created,
 		})
+	}
+	return out
+}
+
+// deregisteredRevisions reads the revisions the TaskDefinition's annotation deregisters.
+func deregisteredRevisions(td *ecsv1.TaskDefinition) map[int64]bool {
+	out := map[int64]bool{}
+	for _, s := range strings.Split(td.Annotations[ecsv1.AnnotationDeregisteredRevisions], ",") {
+		if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
+			out[n] = true
+		}
 	}
 	return out
 }

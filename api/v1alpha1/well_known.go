@@ -50,4 +50,8 @@ const (
 	// with the annotation's value as its stoppedReason ("" for "Task stopped by user") and the
 	// Task stays, STOPPED, until deleted. Set before deleting a Task, it is the reason given.
 	AnnotationStopReason = "ecs.operator.dev/stop-reason"
+	// AnnotationDeregisteredRevisions on a TaskDefinition lists the revisions deregistered, like
+	// DeregisterTaskDefinition (comma-separated numbers): they are INACTIVE in its status. As in
+	// ECS, what runs them keeps running them.
+	AnnotationDeregisteredRevisions = "ecs.operator.dev/deregistered-revisions"
 )

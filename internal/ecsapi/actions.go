@@ -28,6 +28,9 @@ var actions = map[string]handler{
 	"DescribeTaskDefinition":     describeTaskDefinition,
 	"ListTaskDefinitions":        listTaskDefinitions,
 	"ListTaskDefinitionFamilies": listTaskDefinitionFamilies,
+	"DeregisterTaskDefinition":   deregisterTaskDefinition,
+	"CreateCluster":              createCluster,
+	"DeleteCluster":              deleteCluster,
 	"CreateService":              createService,
 	"UpdateService":              updateService,
 	"DescribeServices":           describeServices,
@@ -275,6 +278,114 @@ func listTaskDefinitionFamilies(ctx context.Context, c *call) (any, error) {
 	return withNext(map[string]any{"families": page}, next), nil
 }
 
+// Tags that place a cluster made with CreateCluster: ecs-operator's Clusters belong to a
+// tenant of a CellGroup, which ECS's API has no members for.
+const (
+	tagTenant    = "ecs.operator.dev/tenant"
+	tagCellGroup = "ecs.operator.dev/cell-group"
+)
+
+func createCluster(ctx context.Context, c *call) (any, error) {
+	name := c.str("clusterName")
+	if name == "" {
+		name = "default"
+	}
+	var tags []ecsv1.Tag
+	if _, err := ecsjson.Fit("tags", c.in["tags"], &tags); err != nil {
+		return nil, invalidParameter("%v", err)
+	}
+	cl := &ecsv1.Cluster{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	for _, t := range tags {
+		switch t.Key {
+		case tagTenant:
+			cl.Spec.Tenant = ecsv1.TenantName(t.Value)
+		case tagCellGroup:
+			cl.Spec.CellGroup = t.Value
+		}
+	}
+	if cl.Spec.Tenant == "" {
+		return nil, invalidParameter("tags: a cluster belongs to a tenant: tag it %s=TENANT (and %s=CELLGROUP)", tagTenant, tagCellGroup)
+	}
+	if err := c.c.Create(ctx, cl); err != nil && !apierrors.IsAlreadyExists(err) {
+		return nil, err
+	}
+	// ECS answers CreateCluster at once, PROVISIONING: as ours is until its namespace is made.
+	if err := c.c.Get(ctx, client.ObjectKeyFromObject(cl), cl); err != nil {
+		return nil, err
+	}
+	return map[string]any{"cluster": ecsjson.DescribeCluster(cl, c.s.o.ARNs)}, nil
+}
+
+func deleteCluster(ctx context.Context, c *call) (any, error) {
+	name := ecsops.ClusterName(c.str("cluster"))
+	cl := &ecsv1.Cluster{}
+	if err := c.c.Get(ctx, client.ObjectKey{Name: name}, cl); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, clusterNotFound()
+		}
+		return nil, err
+	}
+	if cl.Status.ActiveServicesCount > 0 {
+		return nil, newError("ClusterContainsServicesException", 400, "The Cluster cannot be deleted while Services are active.")
+	}
+	if cl.Status.RunningTasksCount > 0 || cl.Status.PendingTasksCount > 0 {
+		return nil, newError("ClusterContainsTasksException", 400, "The Cluster cannot be deleted while Tasks are active.")
+	}
+	if err := c.c.Delete(ctx, cl); err != nil && !apierrors.IsNotFound(err) {
+		return nil, err
+	}
+	desc := ecsjson.DescribeCluster(cl, c.s.o.ARNs)
+	desc["status"] = "INACTIVE"
+	return map[string]any{"cluster": desc}, nil
+}
+
+// deregisterTaskDefinition marks a revision INACTIVE (the TaskDefinition's annotation, which
+// its controller reflects in status); what runs it keeps running it, as in ECS.
+func deregisterTaskDefinition(ctx context.Context, c *call) (any, error) {
+	t, err := c.taskDefinitionTarget(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := ecs.ParseReference(c.str("taskDefinition"))
+	if err != nil || ref.Revision == 0 {
+		return nil, clientError("taskDefinition: a revision is deregistered by family:revision or ARN")
+	}
+	r, err := findRevision(ctx, t, ref.Family+":"+strconv.FormatInt(ref.Revision, 10))
+	if err != nil {
+		return nil, err
+	}
+	td := r.TD.DeepCopy()
+	list := td.Annotations[ecsv1.AnnotationDeregisteredRevisions]
+	number := strconv.FormatInt(r.Revision, 10)
+	if !slices.Contains(strings.Split(list, ","), number) {
+		if list != "" {
+			list += ","
+		}
+		patch := map[string]any{"metadata": map[string]any{"annotations": map[string]any{ecsv1.AnnotationDeregisteredRevisions: list + number}}}
+		b, _ := json.Marshal(patch)
+		if err := c.c.Patch(ctx, td, client.RawPatch(types.MergePatchType, b)); err != nil {
+			return nil, err
+		}
+	}
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 15*time.Second, true, func(ctx context.Context) (bool, error) {
+		revs, err := t.Revisions(ctx)
+		if err != nil {
+			return false, err
+		}
+		for _, rev := range revs {
+			if rev.Name == r.Name && rev.Revision == r.Revision && rev.Status == "INACTIVE" {
+				r = rev
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, newError("ServerException", 500, "the revision was not deregistered in time: %v", err)
+	}
+	return c.describeRevision(ctx, t, r, false)
+}
+
 func createService(ctx context.Context, c *call) (any, error) {
 	t, err := c.target(ctx)
 	if err != nil {
@@ -453,6 +564,9 @@ func runTask(ctx context.Context, c *call) (any, error) {
 	short := ref.Family
 	if ref.Revision > 0 {
 		short += ":" + strconv.FormatInt(ref.Revision, 10)
+		if r, err := findRevision(ctx, t, short); err == nil && r.Status == "INACTIVE" {
+			return nil, clientError("TaskDefinition is inactive")
+		}
 	}
 	count, err := c.integer("count", 1)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -164,4 +165,112 @@ func TestECSAPI_TheSDKDrivesATenantsServiceAndTasks(t *testing.T) {
 	deleted, err := api.DeleteService(ctx, &awsecs.DeleteServiceInput{Cluster: aws.String(namespaceA), Service: aws.String("api-web"), Force: aws.Bool(true)})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(*deleted.Service.Status).To(Equal("DRAINING"))
+
+	// Terraform's destroy: the service is gone (MISSING), then the revision is deregistered;
+	// an INACTIVE revision runs no new task.
+	g.Eventually(func(g Gomega) {
+		out, err := api.DescribeServices(ctx, &awsecs.DescribeServicesInput{Cluster: aws.String(namespaceA), Services: []string{"api-web"}})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(out.Failures).To(HaveLen(1))
+	}).WithTimeout(converge).WithPolling(500 * time.Millisecond).Should(Succeed())
+	dereg, err := api.DeregisterTaskDefinition(ctx, &awsecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String("api_web:1")})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(dereg.TaskDefinition.Status).To(Equal(types.TaskDefinitionStatusInactive))
+	inactive, err := api.ListTaskDefinitions(ctx, &awsecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String("api_web"), Status: types.TaskDefinitionStatusInactive})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(inactive.TaskDefinitionArns).To(ConsistOf("arn:aws:ecs:us-east-1:111122223333:task-definition/api_web:1"))
+	_, err = api.RunTask(ctx, &awsecs.RunTaskInput{Cluster: aws.String(namespaceA), TaskDefinition: aws.String("api_web:1")})
+	g.Expect(errorCode(err)).To(Equal("ClientException"))
+}
+
+// TestECSAPI_EveryActionRefusesBadInputAsECSDoes: one bad call of every action served, with
+// the ECS error type it gets.
+func TestECSAPI_EveryActionRefusesBadInputAsECSDoes(t *testing.T) {
+	ctx := t.Context()
+	accessKey(t, "AKIATENANTA000000002", "secret-a2", developerA, developerAGroup, namespaceA)
+	api := ecsClient("AKIATENANTA000000002", "secret-a2")
+	g := NewWithT(t)
+	g.Eventually(func() error { _, err := api.ListClusters(ctx, &awsecs.ListClustersInput{}); return err }).
+		WithTimeout(30 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
+	cluster := aws.String(namespaceA)
+	badToken := aws.String("not-a-token")
+	for _, tt := range []struct {
+		action string
+		call   func() error
+		want   string
+	}{
+		{"ListClusters", func() error { _, err := api.ListClusters(ctx, &awsecs.ListClustersInput{MaxResults: aws.Int32(1000)}); return err }, "InvalidParameterException"},
+		{"DescribeClusters", func() error {
+			_, err := api.DescribeClusters(ctx, &awsecs.DescribeClustersInput{Clusters: []string{namespaceB}})
+			return missingAsError(err)
+		}, "MISSING"},
+		{"CreateCluster", func() error { _, err := api.CreateCluster(ctx, &awsecs.CreateClusterInput{ClusterName: aws.String("x")}); return err }, "InvalidParameterException"},
+		{"DeleteCluster", func() error { _, err := api.DeleteCluster(ctx, &awsecs.DeleteClusterInput{Cluster: cluster}); return err }, "AccessDeniedException"},
+		{"RegisterTaskDefinition", func() error {
+			_, err := api.RegisterTaskDefinition(ctx, &awsecs.RegisterTaskDefinitionInput{Family: aws.String("bad family"), ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("a"), Image: aws.String("b")}}})
+			return err
+		}, "ClientException"},
+		{"DescribeTaskDefinition", func() error { _, err := api.DescribeTaskDefinition(ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("nope:9")}); return err }, "ClientException"},
+		{"ListTaskDefinitions", func() error { _, err := api.ListTaskDefinitions(ctx, &awsecs.ListTaskDefinitionsInput{NextToken: badToken}); return err }, "InvalidParameterException"},
+		{"ListTaskDefinitionFamilies", func() error {
+			_, err := api.ListTaskDefinitionFamilies(ctx, &awsecs.ListTaskDefinitionFamiliesInput{NextToken: badToken})
+			return err
+		}, "InvalidParameterException"},
+		{"DeregisterTaskDefinition", func() error {
+			_, err := api.DeregisterTaskDefinition(ctx, &awsecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String("nope")})
+			return err
+		}, "ClientException"},
+		{"CreateService", func() error {
+			_, err := api.CreateService(ctx, &awsecs.CreateServiceInput{Cluster: aws.String("nope"), ServiceName: aws.String("s"), TaskDefinition: aws.String("x")})
+			return err
+		}, "ClusterNotFoundException"},
+		{"UpdateService", func() error { _, err := api.UpdateService(ctx, &awsecs.UpdateServiceInput{Cluster: cluster, Service: aws.String("nope")}); return err }, "ServiceNotFoundException"},
+		{"DescribeServices", func() error {
+			_, err := api.DescribeServices(ctx, &awsecs.DescribeServicesInput{Cluster: cluster, Services: strings.Split("a,b,c,d,e,f,g,h,i,j,k", ",")})
+			return err
+		}, "InvalidParameterException"},
+		{"ListServices", func() error { _, err := api.ListServices(ctx, &awsecs.ListServicesInput{Cluster: aws.String("nope")}); return err }, "ClusterNotFoundException"},
+		{"DeleteService", func() error { _, err := api.DeleteService(ctx, &awsecs.DeleteServiceInput{Cluster: cluster, Service: aws.String("nope")}); return err }, "ServiceNotFoundException"},
+		{"RunTask", func() error {
+			_, err := api.RunTask(ctx, &awsecs.RunTaskInput{Cluster: cluster, TaskDefinition: aws.String("x"), Count: aws.Int32(11)})
+			return err
+		}, "InvalidParameterException"},
+		{"StopTask", func() error { _, err := api.StopTask(ctx, &awsecs.StopTaskInput{Cluster: cluster, Task: aws.String("0123456789abcdef0123456789abcdef")}); return err }, "InvalidParameterException"},
+		{"DescribeTasks", func() error {
+			_, err := api.DescribeTasks(ctx, &awsecs.DescribeTasksInput{Cluster: cluster, Tasks: make([]string, 101)})
+			return err
+		}, "InvalidParameterException"},
+		{"ListTasks", func() error { _, err := api.ListTasks(ctx, &awsecs.ListTasksInput{Cluster: cluster, NextToken: badToken}); return err }, "InvalidParameterException"},
+		{"TagResource", func() error {
+			_, err := api.TagResource(ctx, &awsecs.TagResourceInput{ResourceArn: aws.String("not-an-arn"), Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}})
+			return err
+		}, "InvalidParameterException"},
+		{"UntagResource", func() error {
+			_, err := api.UntagResource(ctx, &awsecs.UntagResourceInput{ResourceArn: aws.String("arn:aws:ecs:us-east-1:111122223333:cluster/" + namespaceA), TagKeys: []string{"a"}})
+			return err
+		}, "InvalidParameterException"},
+		{"ListTagsForResource", func() error {
+			_, err := api.ListTagsForResource(ctx, &awsecs.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:ecs:us-east-1:111122223333:service/" + namespaceA + "/nope")})
+			return err
+		}, "ServiceNotFoundException"},
+	} {
+		t.Run(tt.action, func(t *testing.T) {
+			err := tt.call()
+			got := errorCode(err)
+			if tt.want == "MISSING" {
+				got = fmt.Sprint(err)
+			}
+			if got != tt.want {
+				t.Fatalf("%s: got %v (%s), want %s", tt.action, err, got, tt.want)
+			}
+		})
+	}
+}
+
+// missingAsError is "MISSING" for a describe whose only answer is a MISSING failure.
+func missingAsError(err error) error {
+	if err != nil {
+		return err
+	}
+	return errors.New("MISSING")
 }
