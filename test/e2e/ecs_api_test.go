@@ -199,19 +199,34 @@ func TestECSAPI_EveryActionRefusesBadInputAsECSDoes(t *testing.T) {
 		call   func() error
 		want   string
 	}{
-		{"ListClusters", func() error { _, err := api.ListClusters(ctx, &awsecs.ListClustersInput{MaxResults: aws.Int32(1000)}); return err }, "InvalidParameterException"},
+		{"ListClusters", func() error {
+			_, err := api.ListClusters(ctx, &awsecs.ListClustersInput{MaxResults: aws.Int32(1000)})
+			return err
+		}, "InvalidParameterException"},
 		{"DescribeClusters", func() error {
 			_, err := api.DescribeClusters(ctx, &awsecs.DescribeClustersInput{Clusters: []string{namespaceB}})
 			return missingAsError(err)
 		}, "MISSING"},
-		{"CreateCluster", func() error { _, err := api.CreateCluster(ctx, &awsecs.CreateClusterInput{ClusterName: aws.String("x")}); return err }, "InvalidParameterException"},
-		{"DeleteCluster", func() error { _, err := api.DeleteCluster(ctx, &awsecs.DeleteClusterInput{Cluster: cluster}); return err }, "AccessDeniedException"},
+		{"CreateCluster", func() error {
+			_, err := api.CreateCluster(ctx, &awsecs.CreateClusterInput{ClusterName: aws.String("x")})
+			return err
+		}, "InvalidParameterException"},
+		{"DeleteCluster", func() error {
+			_, err := api.DeleteCluster(ctx, &awsecs.DeleteClusterInput{Cluster: cluster})
+			return err
+		}, "AccessDeniedException"},
 		{"RegisterTaskDefinition", func() error {
 			_, err := api.RegisterTaskDefinition(ctx, &awsecs.RegisterTaskDefinitionInput{Family: aws.String("bad family"), ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("a"), Image: aws.String("b")}}})
 			return err
 		}, "ClientException"},
-		{"DescribeTaskDefinition", func() error { _, err := api.DescribeTaskDefinition(ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("nope:9")}); return err }, "ClientException"},
-		{"ListTaskDefinitions", func() error { _, err := api.ListTaskDefinitions(ctx, &awsecs.ListTaskDefinitionsInput{NextToken: badToken}); return err }, "InvalidParameterException"},
+		{"DescribeTaskDefinition", func() error {
+			_, err := api.DescribeTaskDefinition(ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("nope:9")})
+			return err
+		}, "ClientException"},
+		{"ListTaskDefinitions", func() error {
+			_, err := api.ListTaskDefinitions(ctx, &awsecs.ListTaskDefinitionsInput{NextToken: badToken})
+			return err
+		}, "InvalidParameterException"},
 		{"ListTaskDefinitionFamilies", func() error {
 			_, err := api.ListTaskDefinitionFamilies(ctx, &awsecs.ListTaskDefinitionFamiliesInput{NextToken: badToken})
 			return err
@@ -224,23 +239,38 @@ func TestECSAPI_EveryActionRefusesBadInputAsECSDoes(t *testing.T) {
 			_, err := api.CreateService(ctx, &awsecs.CreateServiceInput{Cluster: aws.String("nope"), ServiceName: aws.String("s"), TaskDefinition: aws.String("x")})
 			return err
 		}, "ClusterNotFoundException"},
-		{"UpdateService", func() error { _, err := api.UpdateService(ctx, &awsecs.UpdateServiceInput{Cluster: cluster, Service: aws.String("nope")}); return err }, "ServiceNotFoundException"},
+		{"UpdateService", func() error {
+			_, err := api.UpdateService(ctx, &awsecs.UpdateServiceInput{Cluster: cluster, Service: aws.String("nope")})
+			return err
+		}, "ServiceNotFoundException"},
 		{"DescribeServices", func() error {
 			_, err := api.DescribeServices(ctx, &awsecs.DescribeServicesInput{Cluster: cluster, Services: strings.Split("a,b,c,d,e,f,g,h,i,j,k", ",")})
 			return err
 		}, "InvalidParameterException"},
-		{"ListServices", func() error { _, err := api.ListServices(ctx, &awsecs.ListServicesInput{Cluster: aws.String("nope")}); return err }, "ClusterNotFoundException"},
-		{"DeleteService", func() error { _, err := api.DeleteService(ctx, &awsecs.DeleteServiceInput{Cluster: cluster, Service: aws.String("nope")}); return err }, "ServiceNotFoundException"},
+		{"ListServices", func() error {
+			_, err := api.ListServices(ctx, &awsecs.ListServicesInput{Cluster: aws.String("nope")})
+			return err
+		}, "ClusterNotFoundException"},
+		{"DeleteService", func() error {
+			_, err := api.DeleteService(ctx, &awsecs.DeleteServiceInput{Cluster: cluster, Service: aws.String("nope")})
+			return err
+		}, "ServiceNotFoundException"},
 		{"RunTask", func() error {
 			_, err := api.RunTask(ctx, &awsecs.RunTaskInput{Cluster: cluster, TaskDefinition: aws.String("x"), Count: aws.Int32(11)})
 			return err
 		}, "InvalidParameterException"},
-		{"StopTask", func() error { _, err := api.StopTask(ctx, &awsecs.StopTaskInput{Cluster: cluster, Task: aws.String("0123456789abcdef0123456789abcdef")}); return err }, "InvalidParameterException"},
+		{"StopTask", func() error {
+			_, err := api.StopTask(ctx, &awsecs.StopTaskInput{Cluster: cluster, Task: aws.String("0123456789abcdef0123456789abcdef")})
+			return err
+		}, "InvalidParameterException"},
 		{"DescribeTasks", func() error {
 			_, err := api.DescribeTasks(ctx, &awsecs.DescribeTasksInput{Cluster: cluster, Tasks: make([]string, 101)})
 			return err
 		}, "InvalidParameterException"},
-		{"ListTasks", func() error { _, err := api.ListTasks(ctx, &awsecs.ListTasksInput{Cluster: cluster, NextToken: badToken}); return err }, "InvalidParameterException"},
+		{"ListTasks", func() error {
+			_, err := api.ListTasks(ctx, &awsecs.ListTasksInput{Cluster: cluster, NextToken: badToken})
+			return err
+		}, "InvalidParameterException"},
 		{"TagResource", func() error {
 			_, err := api.TagResource(ctx, &awsecs.TagResourceInput{ResourceArn: aws.String("not-an-arn"), Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}})
 			return err
