@@ -3,6 +3,7 @@ package ecsapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +38,7 @@ var actions = map[string]handler{
 	"ListServices":               listServices,
 	"DeleteService":              deleteService,
 	"RunTask":                    runTask,
+	"StartTask":                  startTask,
 	"StopTask":                   stopTask,
 	"DescribeTasks":              describeTasks,
 	"ListTasks":                  listTasks,
@@ -553,6 +555,35 @@ func deleteService(ctx context.Context, c *call) (any, error) {
 }
 
 func runTask(ctx context.Context, c *call) (any, error) {
+	count, err := c.integer("count", 1)
+	if err != nil {
+		return nil, err
+	}
+	if count < 1 || count > 10 {
+		return nil, invalidParameter("count must be between 1 and 10")
+	}
+	return c.startTasks(ctx, make([]string, count))
+}
+
+// startTask is StartTask: one task on each container instance named. A container instance is
+// a node, its ID the node's ecs.operator.dev/instance-id label (ec2InstanceId in placement).
+func startTask(ctx context.Context, c *call) (any, error) {
+	instances, err := c.strs("containerInstances")
+	if err != nil {
+		return nil, err
+	}
+	if len(instances) == 0 || len(instances) > 10 {
+		return nil, invalidParameter("containerInstances must name 1 to 10 container instances")
+	}
+	for i, inst := range instances {
+		instances[i] = ecsops.LastPart(inst)
+	}
+	return c.startTasks(ctx, instances)
+}
+
+// startTasks creates one Task per entry of instances, placed on that container instance when
+// the entry is not empty.
+func (c *call) startTasks(ctx context.Context, instances []string) (any, error) {
 	t, err := c.target(ctx)
 	if err != nil {
 		return nil, err
@@ -568,16 +599,9 @@ func runTask(ctx context.Context, c *call) (any, error) {
 			return nil, clientError("TaskDefinition is inactive")
 		}
 	}
-	count, err := c.integer("count", 1)
-	if err != nil {
-		return nil, err
-	}
-	if count < 1 || count > 10 {
-		return nil, invalidParameter("count must be between 1 and 10")
-	}
 	spec := ecsv1.TaskSpec{}
 	fields := maps(c.in)
-	for _, k := range []string{"cluster", "count", "taskDefinition", "clientToken", "referenceId"} {
+	for _, k := range []string{"cluster", "count", "taskDefinition", "clientToken", "referenceId", "containerInstances"} {
 		delete(fields, k)
 	}
 	if report, err := ecsjson.Fit("", fields, &spec); err != nil {
@@ -587,8 +611,12 @@ func runTask(ctx context.Context, c *call) (any, error) {
 	}
 	spec.TaskDefinition = ecsv1.TaskDefinitionReference(short)
 	var ids []string
-	for range count {
+	for _, inst := range instances {
 		task := &ecsv1.Task{ObjectMeta: metav1.ObjectMeta{Namespace: t.Namespace, GenerateName: ecsjson.ObjectName(ref.Family) + "-"}, Spec: *spec.DeepCopy()}
+		if inst != "" {
+			task.Spec.PlacementConstraints = append(task.Spec.PlacementConstraints, ecsv1.PlacementConstraint{
+				Type: "memberOf", Expression: fmt.Sprintf("ec2InstanceId == '%s'", inst)})
+		}
 		if err := c.c.Create(ctx, task); err != nil {
 			return nil, err
 		}

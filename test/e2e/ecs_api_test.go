@@ -1,16 +1,22 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
@@ -18,9 +24,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
 	"github.com/ecs-operator/ecs-operator/internal/ecsapi"
+	"github.com/ecs-operator/ecs-operator/internal/ecsjson"
 	"github.com/ecs-operator/ecs-operator/internal/localcluster"
+	"github.com/ecs-operator/ecs-operator/internal/sdkjson"
 )
 
 // accessKey stores an ECS API access key for a user, as a platform team issues one.
@@ -125,6 +135,52 @@ func TestECSAPI_TheSDKDrivesATenantsServiceAndTasks(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(tasks.Tasks[0].StopCode).To(Equal(types.TaskStopCodeUserInitiated))
 	g.Expect(*tasks.Tasks[0].StoppedReason).To(Equal("done"))
+
+	// StartTask places a task on the container instance named: a node with that instance ID.
+	node := &corev1.Node{}
+	g.Expect(admin.Get(ctx, client.ObjectKey{Name: tenantA + "-2"}, node)).To(Succeed())
+	patch := client.MergeFrom(node.DeepCopy())
+	node.Labels["ecs.operator.dev/instance-id"] = "i-0e2e000000000002"
+	g.Expect(admin.Patch(ctx, node, patch)).To(Succeed())
+	started, err := api.StartTask(ctx, &awsecs.StartTaskInput{Cluster: aws.String(namespaceA), TaskDefinition: aws.String("api_web"),
+		ContainerInstances: []string{"arn:aws:ecs:us-east-1:111122223333:container-instance/" + namespaceA + "/i-0e2e000000000002"}})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(running.Wait(ctx, &awsecs.DescribeTasksInput{Cluster: aws.String(namespaceA), Tasks: []string{*started.Tasks[0].TaskArn}}, converge)).To(Succeed())
+	startedID := (*started.Tasks[0].TaskArn)[strings.LastIndex(*started.Tasks[0].TaskArn, "/")+1:]
+	g.Eventually(func(g Gomega) {
+		var taskObjs ecsv1.TaskList
+		g.Expect(admin.List(ctx, &taskObjs, client.InNamespace(namespaceA))).To(Succeed())
+		name := ""
+		for _, tk := range taskObjs.Items {
+			if strings.ReplaceAll(string(tk.UID), "-", "") == startedID {
+				name = tk.Name
+			}
+		}
+		g.Expect(name).NotTo(BeEmpty())
+		var pods corev1.PodList
+		g.Expect(admin.List(ctx, &pods, client.InNamespace(namespaceA), client.MatchingLabels{ecsv1.LabelTask: name})).To(Succeed())
+		g.Expect(pods.Items).To(HaveLen(1))
+		g.Expect(pods.Items[0].Spec.NodeName).To(Equal(tenantA + "-2"))
+	}).WithTimeout(converge).Should(Succeed())
+
+	// Every answer is the SDK's output type member for member (the SDK itself ignores extras).
+	for action, out := range map[string]any{
+		"ListClusters": &awsecs.ListClustersOutput{}, "DescribeServices": &awsecs.DescribeServicesOutput{},
+		"ListServices": &awsecs.ListServicesOutput{}, "ListTasks": &awsecs.ListTasksOutput{}, "DescribeTasks": &awsecs.DescribeTasksOutput{},
+		"DescribeTaskDefinition": &awsecs.DescribeTaskDefinitionOutput{}, "ListTaskDefinitions": &awsecs.ListTaskDefinitionsOutput{},
+		"DescribeClusters": &awsecs.DescribeClustersOutput{},
+	} {
+		input := map[string]any{"cluster": namespaceA, "services": []string{"api-web"}, "tasks": []string{*started.Tasks[0].TaskArn, *ran.Tasks[0].TaskArn},
+			"taskDefinition": "api_web", "include": []string{"TAGS"}}
+		switch action {
+		case "ListClusters", "ListTaskDefinitions":
+			input = map[string]any{}
+		case "ListServices", "ListTasks", "DescribeClusters":
+			input = map[string]any{"cluster": namespaceA}
+		}
+		body := signedCall(t, "AKIATENANTA000000001", "secret-a", action, input)
+		g.Expect(sdkjson.Decode(body, out)).To(Succeed(), "%s answered %v", action, body)
+	}
 
 	_, err = api.TagResource(ctx, &awsecs.TagResourceInput{ResourceArn: created.Service.ServiceArn, Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("e2e")}}})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -303,4 +359,38 @@ func missingAsError(err error) error {
 		return err
 	}
 	return errors.New("MISSING")
+}
+
+// signedCall makes one ECS API call signed as the SDK signs, and returns its decoded answer.
+func signedCall(t *testing.T, id, secret, action string, input map[string]any) any {
+	t.Helper()
+	body, err := json.Marshal(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, ecsAPIURL+"/", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "AmazonEC2ContainerServiceV20141113."+action)
+	sum := sha256.Sum256(body)
+	if err := v4.NewSigner().SignHTTP(t.Context(), aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, req, hex.EncodeToString(sum[:]), "ecs", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	httpClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ecsAPIRoots, MinVersion: tls.VersionTLS12}}}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %d %s (%v)", action, resp.StatusCode, raw, err)
+	}
+	v, err := ecsjson.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
