@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // notChartValues are the manager's flags the chart has no value for, and why.
@@ -60,5 +62,31 @@ func TestChart_EveryManagerFlagIsAValue(t *testing.T) {
 		if !slices.ContainsFunc(rendered, func(arg string) bool { return arg == "--"+name || strings.HasPrefix(arg, "--"+name+"=") }) {
 			t.Errorf("--%s: no chart value renders it; add one to values.yaml, values.schema.json and the Deployment", name)
 		}
+	}
+}
+
+// TestChart_ECSAPIOnlyWhenEnabled: the ECS API's Service and the impersonation it needs exist
+// only when the API is turned on.
+func TestChart_ECSAPIOnlyWhenEnabled(t *testing.T) {
+	off := render(t, "ecs-operator")
+	for _, key := range []string{"Service/eo-ecs-operator-ecs-api", "ClusterRole/eo-ecs-operator-ecs-api-impersonate"} {
+		if _, ok := off[key]; ok {
+			t.Errorf("%s rendered with the ECS API off", key)
+		}
+	}
+	on := render(t, "ecs-operator", "--set", "ecsApi.enabled=true")
+	role, ok := on["ClusterRole/eo-ecs-operator-ecs-api-impersonate"]
+	if !ok {
+		t.Fatal("no impersonation ClusterRole with the ECS API on")
+	}
+	rules, _, _ := unstructured.NestedSlice(role.Object, "rules")
+	if len(rules) != 1 || !slices.Contains(rules[0].(map[string]any)["verbs"].([]any), any("impersonate")) {
+		t.Fatalf("rules: %v", rules)
+	}
+	if _, ok := on["Service/eo-ecs-operator-ecs-api"]; !ok {
+		t.Fatal("no ECS API Service")
+	}
+	if !slices.Contains(args(container(t, on["Deployment/eo-ecs-operator"])), "--ecs-api-bind-address=:8444") {
+		t.Fatal("the manager does not serve the ECS API")
 	}
 }
