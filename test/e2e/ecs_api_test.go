@@ -394,3 +394,59 @@ func signedCall(t *testing.T, id, secret, action string, input map[string]any) a
 	}
 	return v
 }
+
+// TestECSAPI_APlatformKeyManagesClustersAndATenantKeyItsServicesTags: a platform team's key
+// creates a tenant's second cluster and deletes it; a tenant's key lists its services and
+// untags one.
+func TestECSAPI_APlatformKeyManagesClustersAndATenantKeyItsServicesTags(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	accessKey(t, "AKIAPLATFORM00000001", "secret-p", "platform@example.com", "system:masters", "")
+	platform := ecsClient("AKIAPLATFORM00000001", "secret-p")
+	var created *awsecs.CreateClusterOutput
+	g.Eventually(func(g Gomega) {
+		var err error
+		created, err = platform.CreateCluster(ctx, &awsecs.CreateClusterInput{ClusterName: aws.String("e2e-a-extra"), Tags: []types.Tag{
+			{Key: aws.String("ecs.operator.dev/tenant"), Value: aws.String(tenantA)}, {Key: aws.String("ecs.operator.dev/cell-group"), Value: aws.String(cellGroup)}}})
+		g.Expect(err).NotTo(HaveOccurred())
+	}).WithTimeout(30 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
+	g.Expect(*created.Cluster.ClusterArn).To(Equal("arn:aws:ecs:us-east-1:111122223333:cluster/e2e-a-extra"))
+	g.Eventually(func(g Gomega) {
+		out, err := platform.DescribeClusters(ctx, &awsecs.DescribeClustersInput{Clusters: []string{"e2e-a-extra"}})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(out.Clusters).To(HaveLen(1))
+		g.Expect(*out.Clusters[0].Status).To(Equal("ACTIVE"))
+	}).WithTimeout(converge).WithPolling(500 * time.Millisecond).Should(Succeed())
+	listed, err := platform.ListClusters(ctx, &awsecs.ListClustersInput{})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(listed.ClusterArns).To(ContainElement("arn:aws:ecs:us-east-1:111122223333:cluster/e2e-a-extra"))
+	deleted, err := platform.DeleteCluster(ctx, &awsecs.DeleteClusterInput{Cluster: aws.String("e2e-a-extra")})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(*deleted.Cluster.Status).To(Equal("INACTIVE"))
+	g.Eventually(func(g Gomega) {
+		out, err := platform.DescribeClusters(ctx, &awsecs.DescribeClustersInput{Clusters: []string{"e2e-a-extra"}})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(out.Failures).To(HaveLen(1))
+	}).WithTimeout(converge).WithPolling(500 * time.Millisecond).Should(Succeed())
+
+	accessKey(t, "AKIATENANTA000000003", "secret-a3", developerA, developerAGroup, namespaceA)
+	api := ecsClient("AKIATENANTA000000003", "secret-a3")
+	var svc *awsecs.CreateServiceOutput
+	g.Eventually(func(g Gomega) {
+		var err error
+		svc, err = api.CreateService(ctx, &awsecs.CreateServiceInput{Cluster: aws.String(namespaceA), ServiceName: aws.String("tagged"),
+			TaskDefinition: aws.String("tagged"), DesiredCount: aws.Int32(0), Tags: []types.Tag{{Key: aws.String("a"), Value: aws.String("1")}, {Key: aws.String("b"), Value: aws.String("2")}}})
+		g.Expect(err).NotTo(HaveOccurred())
+	}).WithTimeout(30 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
+	services, err := api.ListServices(ctx, &awsecs.ListServicesInput{Cluster: aws.String(namespaceA), MaxResults: aws.Int32(100)})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(services.ServiceArns).To(ContainElement(*svc.Service.ServiceArn))
+	_, err = api.UntagResource(ctx, &awsecs.UntagResourceInput{ResourceArn: svc.Service.ServiceArn, TagKeys: []string{"a"}})
+	g.Expect(err).NotTo(HaveOccurred())
+	tags, err := api.ListTagsForResource(ctx, &awsecs.ListTagsForResourceInput{ResourceArn: svc.Service.ServiceArn})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(tags.Tags).To(HaveLen(1))
+	g.Expect(*tags.Tags[0].Key).To(Equal("b"))
+	_, err = api.DeleteService(ctx, &awsecs.DeleteServiceInput{Cluster: aws.String(namespaceA), Service: aws.String("tagged")})
+	g.Expect(err).NotTo(HaveOccurred(), "a service scaled to 0 is deleted without force")
+}
