@@ -217,7 +217,7 @@ func (r *TaskDefinitionReconciler) revisionsInUse(ctx context.Context, namespace
 // TaskSets whose use of a revision decides whether it may be pruned.
 func (r *TaskDefinitionReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&ecsv1.TaskDefinition{}, builder.WithPredicates(shared.SpecOrMetadataChanged)).
+		For(&ecsv1.TaskDefinition{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, deregistrationChanged))).
 		Owns(&appsv1.ControllerRevision{}, builder.WithPredicates(shared.DeleteOnly)).
 		Watches(&ecsv1.TaskDefinition{}, handler.EnqueueRequestsFromMapFunc(r.sameFamily), builder.WithPredicates(shared.SpecOrMetadataChanged)).
 		Watches(&ecsv1.Service{}, handler.EnqueueRequestsFromMapFunc(r.taskDefinitionsOf), builder.WithPredicates(revisionsInUseChanged)).
@@ -290,6 +290,17 @@ func historyLimit(td *ecsv1.TaskDefinition) int32 {
 // revisionsInUseChanged lets through the Service and Task changes that can change which
 // revisions are in use and may not be pruned: creates, deletes, and a different task
 // definition in the spec or in the status.
+// deregistrationChanged lets through a change of the revisions deregistered (an annotation,
+// which changes no generation): their status must follow.
+var deregistrationChanged = predicate.Funcs{
+	CreateFunc:  func(event.CreateEvent) bool { return false },
+	DeleteFunc:  func(event.DeleteEvent) bool { return false },
+	GenericFunc: func(event.GenericEvent) bool { return false },
+	UpdateFunc: func(e event.UpdateEvent) bool {
+		return e.ObjectOld.GetAnnotations()[ecsv1.AnnotationDeregisteredRevisions] != e.ObjectNew.GetAnnotations()[ecsv1.AnnotationDeregisteredRevisions]
+	},
+}
+
 var revisionsInUseChanged = predicate.Funcs{
 	UpdateFunc: func(e event.UpdateEvent) bool {
 		return !slices.Equal(referencedRevisions(e.ObjectOld), referencedRevisions(e.ObjectNew))
