@@ -75,18 +75,7 @@ func (r *TaskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 		if reason == "" {
 			reason = "Task stopped by user"
 		}
-		stop := taskStop{Code: ecsv1.StopCodeUserInitiated, Reason: reason}
-		markTaskStopped(task, stop, now)
-		r.Recorder.Eventf(task, pod, corev1.EventTypeNormal, string(stop.Code), "Stop", "%s", stop.Reason)
-		switch conflict, perr := shared.PatchStatus(ctx, r.Client, task, original); {
-		case perr != nil:
-			return ctrl.Result{}, fmt.Errorf("recording the stop: %w", perr)
-		case conflict:
-			original = task.DeepCopy()
-			return ctrl.Result{RequeueAfter: shared.RequeueOnConflict}, nil
-		}
-		original = task.DeepCopy()
-		return ctrl.Result{}, r.deletePod(ctx, pod)
+		return r.stopTask(ctx, task, &original, pod, taskStop{Code: ecsv1.StopCodeUserInitiated, Reason: reason}, now)
 	}
 	if err := shared.AddFinalizer(ctx, r.Client, task); err != nil {
 		return ctrl.Result{}, err
@@ -109,22 +98,27 @@ func (r *TaskReconciler) Reconcile(ctx context.Context, req ctrl.Request) (resul
 	}
 	computeTaskStatus(task, pod, now)
 	if stop := stopDecision(pod); stop.Code != "" {
-		markTaskStopped(task, stop, now)
-		r.Recorder.Eventf(task, pod, corev1.EventTypeNormal, string(stop.Code), "Stop", "%s", stop.Reason)
-		// The status patch (deferred) records the stop before the Pod goes, so the Task is
-		// never started again even if the delete is retried.
-		switch conflict, perr := shared.PatchStatus(ctx, r.Client, task, original); {
-		case perr != nil:
-			return ctrl.Result{}, fmt.Errorf("recording the stop: %w", perr)
-		case conflict:
-			// The Task changed meanwhile: decide again on the newer one, Pod left as it is.
-			original = task.DeepCopy()
-			return ctrl.Result{RequeueAfter: shared.RequeueOnConflict}, nil
-		}
-		original = task.DeepCopy()
-		return ctrl.Result{}, r.deletePod(ctx, pod)
+		return r.stopTask(ctx, task, &original, pod, stop, now)
 	}
 	return ctrl.Result{}, nil
+}
+
+// stopTask stops a running task: it records the stop (the status patch goes first, so the Task
+// is never started again even if the Pod's delete is retried), then removes the Pod. original
+// is the Reconcile's base for its deferred status patch, moved past this one.
+func (r *TaskReconciler) stopTask(ctx context.Context, task *ecsv1.Task, original **ecsv1.Task, pod *corev1.Pod, stop taskStop, now metav1.Time) (ctrl.Result, error) {
+	markTaskStopped(task, stop, now)
+	r.Recorder.Eventf(task, pod, corev1.EventTypeNormal, string(stop.Code), "Stop", "%s", stop.Reason)
+	conflict, err := shared.PatchStatus(ctx, r.Client, task, *original)
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("recording the stop: %w", err)
+	}
+	*original = task.DeepCopy()
+	if conflict {
+		// The Task changed meanwhile: decide again on the newer one, Pod left as it is.
+		return ctrl.Result{RequeueAfter: shared.RequeueOnConflict}, nil
+	}
+	return ctrl.Result{}, r.deletePod(ctx, pod)
 }
 
 // startTask resolves the task definition (the latest revision when the Task names a family)

@@ -6,14 +6,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
-	"github.com/ecs-operator/ecs-operator/internal/ecs"
 	"github.com/ecs-operator/ecs-operator/internal/ecsjson"
 	"github.com/ecs-operator/ecs-operator/internal/ecsops"
 )
@@ -113,34 +111,15 @@ func newDescribeTaskDefinitionCommand(s streams, k *kubeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			want, err := ecs.ParseReference(ref)
+			found, err := t.FindRevision(cmd.Context(), ref)
 			if err != nil {
-				return fmt.Errorf("ClientException: %w", err)
+				return fmt.Errorf("ClientException: %w (%s)", err, ref)
 			}
-			revs, err := t.Revisions(cmd.Context())
-			if err != nil {
-				return err
-			}
-			var found *ecsops.Revision
-			for i, r := range revs {
-				if r.Family == want.Family && (want.Revision == 0 && r.Status == "ACTIVE" || r.Revision == want.Revision) {
-					found = &revs[i] // the latest ACTIVE one for a family alone
-				}
-			}
-			if found == nil {
-				return fmt.Errorf("ClientException: Unable to describe task definition %s", ref)
-			}
-			spec, err := t.Content(cmd.Context(), *found)
+			spec, err := t.Content(cmd.Context(), found)
 			if err != nil {
 				return err
 			}
-			var registered time.Time
-			for _, r := range found.TD.Status.Revisions {
-				if r.Revision == found.Revision && r.CreatedAt != nil {
-					registered = r.CreatedAt.Time
-				}
-			}
-			td, tags, err := ecsjson.DescribeTaskDefinition(found.Name, found.Revision, spec, found.Status, registered, t.ARNs)
+			td, tags, err := ecsjson.DescribeTaskDefinition(found.Name, found.Revision, spec, found.Status, found.RegisteredAt(), t.ARNs)
 			if err != nil {
 				return err
 			}

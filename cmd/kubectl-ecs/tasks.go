@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -33,10 +32,7 @@ func newRunTaskCommand(s streams, k *kubeFlags) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("InvalidParameterException: --task-definition: %w", err)
 			}
-			shortRef := parsed.Family
-			if parsed.Revision > 0 {
-				shortRef += ":" + strconv.FormatInt(parsed.Revision, 10)
-			}
+			shortRef := parsed.String() // an ARN as family:revision
 			t, err := a.resolve(cmd.Context(), k)
 			if err != nil {
 				return err
@@ -154,11 +150,7 @@ func newUpdateServiceCommand(s streams, k *kubeFlags) *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("InvalidParameterException: --task-definition: %w", err)
 				}
-				short := ref.Family
-				if ref.Revision > 0 {
-					short += ":" + strconv.FormatInt(ref.Revision, 10)
-				}
-				spec["taskDefinition"] = short
+				spec["taskDefinition"] = ref.String() // an ARN as family:revision
 			}
 			patch := map[string]any{}
 			if len(spec) > 0 {

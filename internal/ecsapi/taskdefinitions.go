@@ -3,6 +3,7 @@ package ecsapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,13 +92,7 @@ func (c *call) describeRevision(ctx context.Context, t *ecsops.Target, r ecsops.
 	if err != nil {
 		return nil, err
 	}
-	var registered time.Time
-	for _, s := range r.TD.Status.Revisions {
-		if s.Revision == r.Revision && s.CreatedAt != nil {
-			registered = s.CreatedAt.Time
-		}
-	}
-	td, tags, err := ecsjson.DescribeTaskDefinition(r.Name, r.Revision, spec, r.Status, registered, t.ARNs)
+	td, tags, err := ecsjson.DescribeTaskDefinition(r.Name, r.Revision, spec, r.Status, r.RegisteredAt(), t.ARNs)
 	if err != nil {
 		return nil, err
 	}
@@ -108,26 +103,16 @@ func (c *call) describeRevision(ctx context.Context, t *ecsops.Target, r ecsops.
 	return out, nil
 }
 
-// findRevision finds family, family:revision (the latest ACTIVE for a family alone) or an ARN.
+// findRevision is ecsops.FindRevision with ECS's errors.
 func findRevision(ctx context.Context, t *ecsops.Target, ref string) (ecsops.Revision, error) {
-	want, err := ecs.ParseReference(ref)
-	if err != nil {
-		return ecsops.Revision{}, clientError("%v", err)
+	r, err := t.FindRevision(ctx, ref)
+	switch {
+	case errors.Is(err, ecsops.ErrNoRevision):
+		return r, clientError("Unable to describe task definition.")
+	case err != nil && !apierrors.IsForbidden(err):
+		return r, clientError("%v", err)
 	}
-	revs, err := t.Revisions(ctx)
-	if err != nil {
-		return ecsops.Revision{}, err
-	}
-	var found *ecsops.Revision
-	for i, r := range revs {
-		if r.Family == want.Family && (want.Revision == 0 && r.Status == "ACTIVE" || r.Revision == want.Revision) {
-			found = &revs[i]
-		}
-	}
-	if found == nil {
-		return ecsops.Revision{}, clientError("Unable to describe task definition.")
-	}
-	return *found, nil
+	return r, err
 }
 
 func describeTaskDefinition(ctx context.Context, c *call) (any, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -53,9 +52,8 @@ func (c *call) startTasks(ctx context.Context, instances []string) (any, error) 
 	if err != nil {
 		return nil, invalidParameter("taskDefinition: %v", err)
 	}
-	short := ref.Family
+	short := ref.String() // an ARN as family:revision
 	if ref.Revision > 0 {
-		short += ":" + strconv.FormatInt(ref.Revision, 10)
 		if r, err := findRevision(ctx, t, short); err == nil && r.Status == "INACTIVE" {
 			return nil, clientError("TaskDefinition is inactive")
 		}

@@ -3,7 +3,6 @@ package ecsjson
 import (
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
@@ -81,7 +80,7 @@ func (s *Service) read(path string, doc map[string]any, aliases map[string]strin
 		if err != nil {
 			return fmt.Errorf("%s: %w", join(path, "taskDefinition"), err)
 		}
-		if short := shortReference(ref); short != td {
+		if short := ref.String(); short != td {
 			s.Report.note(join(path, "taskDefinition"), "%s is %s in the service's namespace", td, short)
 			s.Spec.TaskDefinition = ecsv1.TaskDefinitionReference(short)
 		}
@@ -93,15 +92,6 @@ func (s *Service) read(path string, doc map[string]any, aliases map[string]strin
 		}
 	}
 	return nil
-}
-
-// shortReference is "family" or "family:revision", as the reference's namespace is the
-// service's own.
-func shortReference(ref ecs.Reference) string {
-	if ref.Revision == 0 {
-		return ref.Family
-	}
-	return ref.Family + ":" + strconv.FormatInt(ref.Revision, 10)
 }
 
 // clusterName is the name of a cluster given by name or ARN.

@@ -6,10 +6,12 @@ package ecsops
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -83,7 +85,43 @@ func (t *Target) Revisions(ctx context.Context) ([]Revision, error) {
 	return out, nil
 }
 
-// content reads a revision's task definition from its ControllerRevision.
+// FindRevision finds "family", "family:revision" or a task definition ARN among the
+// namespace's revisions: a family alone is its latest ACTIVE revision, as in ECS.
+func (t *Target) FindRevision(ctx context.Context, ref string) (Revision, error) {
+	want, err := ecs.ParseReference(ref)
+	if err != nil {
+		return Revision{}, err
+	}
+	revs, err := t.Revisions(ctx)
+	if err != nil {
+		return Revision{}, err
+	}
+	var found *Revision
+	for i, r := range revs {
+		if r.Family == want.Family && (want.Revision == 0 && r.Status == "ACTIVE" || r.Revision == want.Revision) {
+			found = &revs[i] // revisions are oldest first: the last match is the latest
+		}
+	}
+	if found == nil {
+		return Revision{}, ErrNoRevision
+	}
+	return *found, nil
+}
+
+// ErrNoRevision is FindRevision's answer for a reference that names no revision.
+var ErrNoRevision = errors.New("unable to describe task definition")
+
+// RegisteredAt is when the revision was registered, zero when unknown.
+func (r Revision) RegisteredAt() time.Time {
+	for _, s := range r.TD.Status.Revisions {
+		if s.Revision == r.Revision && s.CreatedAt != nil {
+			return s.CreatedAt.Time
+		}
+	}
+	return time.Time{}
+}
+
+// Content reads a revision's task definition from its ControllerRevision.
 func (t *Target) Content(ctx context.Context, r Revision) (ecsv1.TaskDefinitionSpec, error) {
 	var revs appsv1.ControllerRevisionList
 	if err := t.Client.List(ctx, &revs, client.InNamespace(t.Namespace), client.MatchingLabels{ecsv1.LabelRevision: strconv.FormatInt(r.Revision, 10)}); err != nil {
