@@ -47,9 +47,11 @@ func (t *translation) probes(i int, c *ecsv1.ContainerDefinition, k *corev1.Cont
 		return
 	}
 	handler := t.healthHandler(hc)
-	period := ptr.Deref(hc.Interval, defaultHealthInterval)
-	timeout := ptr.Deref(hc.Timeout, defaultHealthTimeout)
-	retries := ptr.Deref(hc.Retries, defaultHealthRetries)
+	// The schema keeps these within ECS's ranges; a revision made before a range was checked
+	// gets ECS's defaults rather than a division by zero.
+	period := positiveOr(ptr.Deref(hc.Interval, defaultHealthInterval), defaultHealthInterval)
+	timeout := positiveOr(ptr.Deref(hc.Timeout, defaultHealthTimeout), defaultHealthTimeout)
+	retries := positiveOr(ptr.Deref(hc.Retries, defaultHealthRetries), defaultHealthRetries)
 	probe := func(failures int32) *corev1.Probe {
 		return &corev1.Probe{
 			ProbeHandler:     handler,
@@ -90,4 +92,12 @@ func (t *translation) healthHandler(hc *ecsv1.HealthCheck) corev1.ProbeHandler {
 		}
 	}
 	return corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: cmd}}
+}
+
+// positiveOr is v when it is positive, else def.
+func positiveOr(v, def int32) int32 {
+	if v > 0 {
+		return v
+	}
+	return def
 }
