@@ -49,8 +49,11 @@ func fromKubernetes(err error) *apiError {
 		return newError("AccessDeniedException", http.StatusBadRequest, "User is not authorized to perform this action: %s", apierrors.ReasonForError(err))
 	case apierrors.IsInvalid(err), apierrors.IsBadRequest(err):
 		return invalidParameter("%s", statusMessage(err))
-	case apierrors.IsAlreadyExists(err), apierrors.IsConflict(err):
+	case apierrors.IsAlreadyExists(err):
 		return invalidParameter("%s", statusMessage(err))
+	case apierrors.IsConflict(err):
+		// Another writer won a race: the SDKs retry a ServerException.
+		return newError("ServerException", http.StatusInternalServerError, "%s", statusMessage(err))
 	case apierrors.IsNotFound(err):
 		return clientError("%s", statusMessage(err))
 	case apierrors.IsTooManyRequests(err):

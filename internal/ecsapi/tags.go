@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
@@ -76,18 +77,15 @@ func tagResource(ctx context.Context, c *call) (any, error) {
 	if _, err := ecsjson.Fit("tags", c.in["tags"], &add); err != nil {
 		return nil, invalidParameter("%v", err)
 	}
-	r, err := c.resource(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, tag := range add {
-		if i := slices.IndexFunc(*r.tags, func(t ecsv1.Tag) bool { return t.Key == tag.Key }); i >= 0 {
-			(*r.tags)[i].Value = tag.Value
-		} else {
-			*r.tags = append(*r.tags, tag)
+	return map[string]any{}, c.retagged(ctx, func(tags *[]ecsv1.Tag) {
+		for _, tag := range add {
+			if i := slices.IndexFunc(*tags, func(t ecsv1.Tag) bool { return t.Key == tag.Key }); i >= 0 {
+				(*tags)[i].Value = tag.Value
+			} else {
+				*tags = append(*tags, tag)
+			}
 		}
-	}
-	return map[string]any{}, c.c.Update(ctx, r.obj)
+	})
 }
 
 func untagResource(ctx context.Context, c *call) (any, error) {
@@ -95,10 +93,20 @@ func untagResource(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.resource(ctx)
-	if err != nil {
-		return nil, err
-	}
-	*r.tags = slices.DeleteFunc(*r.tags, func(t ecsv1.Tag) bool { return slices.Contains(keys, t.Key) })
-	return map[string]any{}, c.c.Update(ctx, r.obj)
+	return map[string]any{}, c.retagged(ctx, func(tags *[]ecsv1.Tag) {
+		*tags = slices.DeleteFunc(*tags, func(t ecsv1.Tag) bool { return slices.Contains(keys, t.Key) })
+	})
+}
+
+// retagged changes the tags of the resource the call names, reading it again when its
+// controller wrote it meanwhile (its status changes its resourceVersion).
+func (c *call) retagged(ctx context.Context, change func(*[]ecsv1.Tag)) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		r, err := c.resource(ctx)
+		if err != nil {
+			return err
+		}
+		change(r.tags)
+		return c.c.Update(ctx, r.obj)
+	})
 }

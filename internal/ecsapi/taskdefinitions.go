@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
@@ -55,9 +56,17 @@ func registerTaskDefinition(ctx context.Context, c *call) (any, error) {
 	case err != nil:
 		return nil, err
 	default:
-		td.Spec.RevisionHistoryLimit = obj.Spec.RevisionHistoryLimit
-		obj.Spec = td.Spec
-		if err := c.c.Update(ctx, obj); err != nil {
+		// The controller writes the status meanwhile: read again on a conflict.
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			if err := c.c.Get(ctx, key, obj); err != nil {
+				return err
+			}
+			limit := obj.Spec.RevisionHistoryLimit
+			obj.Spec = *td.Spec.DeepCopy()
+			obj.Spec.RevisionHistoryLimit = limit
+			return c.c.Update(ctx, obj)
+		})
+		if err != nil {
 			return nil, err
 		}
 	}
