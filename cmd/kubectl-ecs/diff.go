@@ -42,17 +42,9 @@ prints what differs and exits 1 when anything does, 0 when everything is equal.`
 }
 
 func (o *diffOptions) run(ctx context.Context, s streams, k *kubeFlags) error {
-	params, err := parseParameters(o.params)
+	sources, err := readFiles(s.in, o.files, o.params, o.family)
 	if err != nil {
 		return err
-	}
-	var sources []source
-	for _, f := range o.files {
-		srcs, err := readSources(s.in, f, ecsjson.ReadOptions{Parameters: params, Family: o.family})
-		if err != nil {
-			return err
-		}
-		sources = append(sources, srcs...)
 	}
 	c, ns, err := k.client()
 	if err != nil {

@@ -55,17 +55,9 @@ type source struct {
 }
 
 func (o *importOptions) run(s streams, k *kubeFlags) error {
-	params, err := parseParameters(o.params)
+	sources, err := readFiles(s.in, o.files, o.params, o.family)
 	if err != nil {
 		return err
-	}
-	var sources []source
-	for _, f := range o.files {
-		srcs, err := readSources(s.in, f, ecsjson.ReadOptions{Parameters: params, Family: o.family})
-		if err != nil {
-			return err
-		}
-		sources = append(sources, srcs...)
 	}
 	manifests, lost := buildManifests(sources, k.namespace, s.err)
 	if lost && o.strict {
@@ -73,6 +65,24 @@ func (o *importOptions) run(s streams, k *kubeFlags) error {
 		return exitError{code: 2}
 	}
 	return writeManifests(s.out, manifests, o.output)
+}
+
+// readFiles reads every -f given, with the --parameter values and --family, as import and
+// diff both do.
+func readFiles(stdin io.Reader, files, parameters []string, family string) ([]source, error) {
+	params, err := parseParameters(parameters)
+	if err != nil {
+		return nil, err
+	}
+	var sources []source
+	for _, f := range files {
+		srcs, err := readSources(stdin, f, ecsjson.ReadOptions{Parameters: params, Family: family})
+		if err != nil {
+			return nil, err
+		}
+		sources = append(sources, srcs...)
+	}
+	return sources, nil
 }
 
 func parseParameters(list []string) (map[string]string, error) {

@@ -88,6 +88,16 @@ func TestKubectlECS_ATenantMovesAServiceFromECSAndDrivesItWithTheAWSCLIsVerbs(t 
 		g.Expect(code).To(BeZero(), "kubectl ecs %s:\n%s%s", strings.Join(args, " "), out, stderr)
 		return out
 	}
+	// describeTask is describe-tasks of one task, as the AWS CLI's JSON.
+	describeTask := func(g Gomega, arn string) awsecs.DescribeTasksOutput {
+		var d awsecs.DescribeTasksOutput
+		out, stderr, code := pluginAs(t, kc, "", append([]string{"describe-tasks", "--tasks", arn}, ns...)...)
+		g.Expect(code).To(BeZero(), stderr)
+		v, err := ecsjson.Decode([]byte(out))
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(sdkjson.Decode(v, &d)).To(Succeed())
+		return d
+	}
 	decode := func(out string, into any) {
 		t.Helper()
 		v, err := ecsjson.Decode([]byte(out))
@@ -142,12 +152,7 @@ func TestKubectlECS_ATenantMovesAServiceFromECSAndDrivesItWithTheAWSCLIsVerbs(t 
 	decode(run("", "run-task", "--task-definition", "plugin_web", "--started-by", "e2e"), &ran)
 	g.Expect(ran.Tasks).To(HaveLen(1))
 	g.Eventually(func(g Gomega) {
-		var d awsecs.DescribeTasksOutput
-		out, stderr, code := pluginAs(t, kc, "", append([]string{"describe-tasks", "--tasks", *ran.Tasks[0].TaskArn}, ns...)...)
-		g.Expect(code).To(BeZero(), stderr)
-		v, err := ecsjson.Decode([]byte(out))
-		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(sdkjson.Decode(v, &d)).To(Succeed())
+		d := describeTask(g, *ran.Tasks[0].TaskArn)
 		g.Expect(*d.Tasks[0].LastStatus).To(Equal("RUNNING"))
 		g.Expect(*d.Tasks[0].StartedBy).To(Equal("e2e"))
 	}).WithTimeout(converge).WithPolling(500 * time.Millisecond).Should(Succeed())
@@ -156,12 +161,7 @@ func TestKubectlECS_ATenantMovesAServiceFromECSAndDrivesItWithTheAWSCLIsVerbs(t 
 	run("", "stop-task", "--task", *ran.Tasks[0].TaskArn, "--reason", "done testing")
 	// The stopped task stays, as ECS keeps it, with its code and reason.
 	g.Eventually(func(g Gomega) {
-		var d awsecs.DescribeTasksOutput
-		out, stderr, code := pluginAs(t, kc, "", append([]string{"describe-tasks", "--tasks", *ran.Tasks[0].TaskArn}, ns...)...)
-		g.Expect(code).To(BeZero(), stderr)
-		v, err := ecsjson.Decode([]byte(out))
-		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(sdkjson.Decode(v, &d)).To(Succeed())
+		d := describeTask(g, *ran.Tasks[0].TaskArn)
 		g.Expect(d.Tasks).To(HaveLen(1))
 		g.Expect(*d.Tasks[0].LastStatus).To(Equal("STOPPED"))
 		g.Expect(string(d.Tasks[0].StopCode)).To(Equal("UserInitiated"))
