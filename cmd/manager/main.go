@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -46,9 +47,11 @@ type options struct {
 	leaderElect   bool
 	// leaseDuration, renewDeadline and retryPeriod time the leader election.
 	leaseDuration, renewDeadline, retryPeriod time.Duration
-	webhookCertDir                            string
-	webhookPort                               int
-	webhookHost                               string
+	// outageTolerance is how long the leader keeps leading while the API server does not answer.
+	outageTolerance time.Duration
+	webhookCertDir  string
+	webhookPort     int
+	webhookHost     string
 	// maxConcurrentReconciles is how many objects of one kind are reconciled at once.
 	maxConcurrentReconciles int
 	// clusterCountInterval is how often at most a Cluster's counts are written.
@@ -106,6 +109,10 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 		"How long the leader keeps trying to renew its Lease before it gives leadership up.")
 	fs.DurationVar(&opts.retryPeriod, "leader-elect-retry-period", 2*time.Second,
 		"How often replicas try to acquire or renew the Lease.")
+	fs.DurationVar(&opts.outageTolerance, "leader-elect-outage-tolerance", time.Minute,
+		"How long after the API server's last answer the leader keeps leading while the API server does not answer "+
+			"(nobody can take the Lease then); the manager's writes wait until the Lease confirms it. 0 gives "+
+			"leadership up after the renew deadline, and the process exits.")
 	fs.BoolVar(&opts.deleteWebhooks, "delete-webhook-configurations", false,
 		"Delete the operator's webhook configurations (gone ones are fine) and exit, instead of running: "+
 			"what an uninstall does first, so that no webhook is left pointing at a server that is gone.")
@@ -164,6 +171,9 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 	if opts.retryPeriod <= 0 || opts.renewDeadline <= opts.retryPeriod || opts.leaseDuration <= opts.renewDeadline {
 		return nil, fmt.Errorf("leader election timings must satisfy 0 < --leader-elect-retry-period (%s) < --leader-elect-renew-deadline (%s) < --leader-elect-lease-duration (%s)",
 			opts.retryPeriod, opts.renewDeadline, opts.leaseDuration)
+	}
+	if opts.outageTolerance < 0 {
+		return nil, fmt.Errorf("--leader-elect-outage-tolerance %s must be 0 or more", opts.outageTolerance)
 	}
 	if opts.bakeTimeUnit < 100*time.Millisecond {
 		return nil, fmt.Errorf("--bake-time-unit %s must be at least 100ms", opts.bakeTimeUnit)
@@ -229,13 +239,10 @@ func run(opts *options) error {
 		Metrics:                metricsOpts,
 		HealthProbeBindAddress: opts.probeAddr,
 		LeaderElection:         opts.leaderElect,
-		LeaderElectionID:       leaderElectionID,
-		// The Lease lives in the manager's namespace: $POD_NAMESPACE (the chart sets it), else
-		// the in-cluster namespace, so that --leader-elect also works out of the cluster.
-		LeaderElectionNamespace: os.Getenv("POD_NAMESPACE"),
-		LeaseDuration:           &opts.leaseDuration,
-		RenewDeadline:           &opts.renewDeadline,
-		RetryPeriod:             &opts.retryPeriod,
+		// The Lease: newLeaderLock, below.
+		LeaseDuration: &opts.leaseDuration,
+		RenewDeadline: &opts.renewDeadline,
+		RetryPeriod:   &opts.retryPeriod,
 		// The process exits as soon as the manager stops, so the leader may hand the Lease over
 		// at once instead of making the next leader wait for it to expire.
 		LeaderElectionReleaseOnCancel: true,
@@ -252,6 +259,16 @@ func run(opts *options) error {
 		// which serveWebhooks does when the certificate exists.
 		webhookServer = webhook.NewServer(webhook.Options{Host: opts.webhookHost, Port: opts.webhookPort, CertDir: certDir, TLSOpts: tlsOpts})
 		mgrOpts.WebhookServer = webhookServer
+	}
+
+	if opts.leaderElect {
+		lock, err := newLeaderLock(cfg, opts)
+		if err != nil {
+			return fmt.Errorf("creating the leader election lock: %w", err)
+		}
+		mgrOpts.LeaderElectionResourceLockInterface = lock
+		cfg = rest.CopyConfig(cfg)
+		cfg.Wrap(lock.GateWrites)
 	}
 
 	mgr, err := ctrl.NewManager(cfg, mgrOpts)

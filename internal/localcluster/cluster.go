@@ -16,9 +16,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -336,6 +338,49 @@ func (c *Cluster) waitForControllers(ctx context.Context) error {
 		}
 		err := c.Client.Get(ctx, client.ObjectKey{Namespace: "default", Name: "default"}, &corev1.ServiceAccount{})
 		return err == nil, client.IgnoreNotFound(err)
+	})
+}
+
+// StopAPIServer stops kube-apiserver, as an outage or a control-plane upgrade would; etcd and
+// every other component keep running, and clients see connections refused until
+// StartAPIServer.
+func (c *Cluster) StopAPIServer() error {
+	if err := c.env.ControlPlane.APIServer.Stop(); err != nil {
+		return fmt.Errorf("stopping kube-apiserver: %w", err)
+	}
+	return nil
+}
+
+// StartAPIServer starts kube-apiserver again, on the same address with the same certificates
+// and flags, and returns once it serves every API (its watch cache starts empty: watches
+// resumed from before the stop are told their resource version is too old).
+func (c *Cluster) StartAPIServer(ctx context.Context) error {
+	api := c.env.ControlPlane.APIServer
+	if err := api.Start(); err != nil {
+		return fmt.Errorf("starting kube-apiserver (see %s): %w", filepath.Join(c.Dir, "logs", "kube-apiserver.log"), err)
+	}
+	// The old reaper would kill the old process id, which may be another process's by now.
+	if err := c.reaper.Stop(componentStopTime); err != nil {
+		return err
+	}
+	if err := c.startReaper(); err != nil {
+		return err
+	}
+	hc, err := rest.HTTPClientFor(c.Config)
+	if err != nil {
+		return err
+	}
+	return wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, controlPlaneTimeout, true, func(ctx context.Context) (bool, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(c.Config.Host, "/")+"/readyz", nil)
+		if err != nil {
+			return false, err
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return false, nil
+		}
+		_ = resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
 	})
 }
 

@@ -83,6 +83,14 @@ func (p *Process) ExitCode() int {
 	return state.ExitCode()
 }
 
+// Signal sends sig to the process; a process that has exited is not an error.
+func (p *Process) Signal(sig syscall.Signal) error {
+	if err := p.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("signalling %s: %w", p.Name, err)
+	}
+	return nil
+}
+
 // Stop sends SIGTERM and waits up to timeout for the process to exit, then kills it.
 func (p *Process) Stop(timeout time.Duration) error {
 	if p == nil {

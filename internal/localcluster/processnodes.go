@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -44,10 +46,10 @@ type ProcessNodesOptions struct {
 // Job): the Pod's args and env, its ServiceAccount's identity, its volume mounts, its readiness
 // probe and its restart policy are honoured, and its status is reported as a kubelet does.
 //
-// Every Pod has the host's IP, so Pods cannot share a port: each container port is served on
-// the same port of HostIP by the first Pod that claims it, and by later Pods on a free port
-// instead (their args are rewritten to match). The EndpointSlice of a Service in front of two
-// Pods then names the first Pod's port twice; the others are probed on their own ports.
+// Every Pod has the host's IP, so Pods cannot share a port: each Pod serves its container
+// ports on free ports of HostIP (its args are rewritten to match, and it is probed there), and
+// HostIP:containerPort, which the EndpointSlices of a Service in front of the Pods name, passes
+// connections to a running Pod declaring the port, ready ones first, as kube-proxy would.
 type ProcessNodes struct {
 	o    ProcessNodesOptions
 	c    client.Client
@@ -56,7 +58,10 @@ type ProcessNodes struct {
 	// claimed are the host addresses the Pods' ports hold, by Pod key: a Pod's server may not
 	// be listening yet when the next Pod starts.
 	claimed map[string]string
-	cancel  context.CancelFunc
+	// servicePorts serve each container port on the host IP for every Pod declaring it (nil
+	// when the port was taken).
+	servicePorts map[int32]*servicePort
+	cancel       context.CancelFunc
 	done    chan struct{}
 }
 
@@ -64,7 +69,11 @@ type ProcessNodes struct {
 type processPod struct {
 	uid  string
 	node string
-	args []string
+	// ports are the host addresses of the container ports.
+	ports map[int32]string
+	// logStart is where the current process's output starts in the Pod's log.
+	logStart int64
+	args     []string
 	env  []string
 	proc *Process
 	// backoff is how long to wait before the next restart; nextStart is when.
@@ -96,7 +105,7 @@ func StartProcessNodes(ctx context.Context, c client.Client, o ProcessNodesOptio
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	n := &ProcessNodes{o: o, c: c, pods: map[string]*processPod{}, claimed: map[string]string{}, done: make(chan struct{})}
+	n := &ProcessNodes{o: o, c: c, pods: map[string]*processPod{}, claimed: map[string]string{}, servicePorts: map[int32]*servicePort{}, done: make(chan struct{})}
 	for i, name := range o.Nodes {
 		if err := n.registerNode(ctx, name, zones[i%len(zones)]); err != nil {
 			return nil, err
@@ -151,7 +160,44 @@ func (n *ProcessNodes) Stop() error {
 		n.release(key)
 		delete(n.pods, key)
 	}
+	for port, s := range n.servicePorts {
+		if s != nil {
+			s.close()
+		}
+		delete(n.servicePorts, port)
+	}
 	return errors.Join(errs...)
+}
+
+// Signal sends sig to the running process of a Pod: SIGKILL crashes it (the node restarts it
+// as its restart policy says), SIGSTOP freezes it as a stalled node or a long GC pause would,
+// SIGCONT thaws it.
+func (n *ProcessNodes) Signal(namespace, name string, sig syscall.Signal) error {
+	p := n.Process(namespace, name)
+	if p == nil {
+		return fmt.Errorf("pod %s/%s runs no process", namespace, name)
+	}
+	return p.Signal(sig)
+}
+
+// Output is what the Pod's running process has printed so far ("" when none runs).
+func (n *ProcessNodes) Output(namespace, name string) (string, error) {
+	key := namespace + "/" + name
+	n.mu.Lock()
+	p := n.pods[key]
+	var start int64
+	if p != nil {
+		start = p.logStart
+	}
+	n.mu.Unlock()
+	if p == nil {
+		return "", nil
+	}
+	b, err := os.ReadFile(filepath.Join(n.podDir(key), "log"))
+	if err != nil || int64(len(b)) < start {
+		return "", err
+	}
+	return string(b[start:]), nil
 }
 
 // Process is the running process of a Pod, nil when none runs.
@@ -319,13 +365,16 @@ func (n *ProcessNodes) syncPod(ctx context.Context, key string, pod *corev1.Pod)
 	return n.report(ctx, pod, p)
 }
 
-// checkProcess probes a running container and restarts an exited one as its policy says.
+// checkProcess probes a running container and restarts an exited one as its policy says. It
+// changes p under n.mu, which the Process, Output and servicePort readers hold.
 func (n *ProcessNodes) checkProcess(ctx context.Context, key string, pod *corev1.Pod, p *processPod) {
 	select {
 	case <-p.proc.Done():
 		code := p.proc.ExitCode()
 		restart := pod.Spec.RestartPolicy == corev1.RestartPolicyAlways ||
 			(pod.Spec.RestartPolicy == corev1.RestartPolicyOnFailure && code != 0)
+		n.mu.Lock()
+		defer n.mu.Unlock()
 		if !restart {
 			p.exited, p.exitCode, p.ready = true, code, false
 			return
@@ -339,13 +388,26 @@ func (n *ProcessNodes) checkProcess(ctx context.Context, key string, pod *corev1
 		if time.Now().Before(p.nextStart) {
 			return
 		}
+		logStart := n.logSize(key)
 		proc, err := StartProcess(pod.Name, n.o.Binary, p.args, p.env, n.podLog(key))
 		if err != nil {
 			p.exited, p.exitCode, p.ready = true, 128, false
 			return
 		}
-		p.proc, p.restarts, p.ready, p.started, p.nextStart = proc, p.restarts+1, false, metav1.Now(), time.Time{}
+		p.proc, p.restarts, p.ready, p.started, p.nextStart, p.logStart = proc, p.restarts+1, false, metav1.Now(), time.Time{}, logStart
 	default:
-		p.ready = n.probe(ctx, p)
+		ready := n.probe(ctx, p)
+		n.mu.Lock()
+		p.ready = ready
+		n.mu.Unlock()
 	}
+}
+
+// logSize is the length of the Pod's log so far.
+func (n *ProcessNodes) logSize(key string) int64 {
+	fi, err := os.Stat(filepath.Join(n.podDir(key), "log"))
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }

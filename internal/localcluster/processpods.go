@@ -64,7 +64,7 @@ func (n *ProcessNodes) startPod(ctx context.Context, key string, pod *corev1.Pod
 		return nil, err
 	}
 	args := append(rewriteArgs(container.Args, ports, mounts), "--kubeconfig="+kubeconfig)
-	p := &processPod{uid: string(pod.UID), node: pod.Spec.NodeName, args: args, env: env, probe: container.ReadinessProbe, started: metav1.Now()}
+	p := &processPod{uid: string(pod.UID), node: pod.Spec.NodeName, ports: ports, args: args, env: env, probe: container.ReadinessProbe, started: metav1.Now()}
 	if pr := container.ReadinessProbe; pr != nil && pr.HTTPGet != nil {
 		port, err := probePort(container, pr.HTTPGet.Port)
 		if err != nil {
@@ -135,24 +135,25 @@ func (n *ProcessNodes) mountVolumes(ctx context.Context, dir string, pod *corev1
 	return mounts, nil
 }
 
-// bindPorts picks where each container port is served: its own port on the host IP if free,
-// else a free one. It returns container port → host:port.
+// bindPorts gives each container port a free port of its own on the host IP, and makes sure
+// the container port itself is served on the host IP by a servicePort passing connections to
+// the Pods that declare it. It returns container port → the Pod's host:port.
 func (n *ProcessNodes) bindPorts(key string, container corev1.Container) (map[int32]string, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	ports := map[int32]string{}
 	for _, p := range container.Ports {
-		addr := net.JoinHostPort(n.o.HostIP, strconv.Itoa(int(p.ContainerPort)))
+		if _, ok := n.servicePorts[p.ContainerPort]; !ok {
+			n.servicePorts[p.ContainerPort] = listenServicePort(n.o.HostIP, p.ContainerPort, func() []string { return n.backendsOf(p.ContainerPort) })
+		}
+		var addr string
 		for {
-			if _, taken := n.claimed[addr]; !taken {
-				if l, err := net.Listen("tcp", addr); err == nil {
-					_ = l.Close()
-					break
-				}
-			}
 			var err error
 			if addr, err = freeAddr(n.o.HostIP); err != nil {
 				return nil, err
+			}
+			if _, taken := n.claimed[addr]; !taken {
+				break
 			}
 		}
 		n.claimed[addr] = key
