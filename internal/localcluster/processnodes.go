@@ -62,7 +62,7 @@ type ProcessNodes struct {
 	// when the port was taken).
 	servicePorts map[int32]*servicePort
 	cancel       context.CancelFunc
-	done    chan struct{}
+	done         chan struct{}
 }
 
 // processPod is one Pod's running container (the first; sidecars are not played).
@@ -74,8 +74,8 @@ type processPod struct {
 	// logStart is where the current process's output starts in the Pod's log.
 	logStart int64
 	args     []string
-	env  []string
-	proc *Process
+	env      []string
+	proc     *Process
 	// backoff is how long to wait before the next restart; nextStart is when.
 	backoff   time.Duration
 	nextStart time.Time
