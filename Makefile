@@ -103,6 +103,20 @@ BENCH_FLAGS ?=
 bench: local-cluster-bins ## Benchmark the operator against a floor (docs/benchmarks.md); results in bin/bench/.
 	go run ./test/bench -assets $(K8S_ASSETS) $(BENCH_FLAGS)
 
+# chaos is not part of test or CI: the long versions of the fault tests (docs/reliability.md),
+# which `make test` runs short: the leader killed every 30 s for 10 minutes under churn, the API
+# server down 30 s, 2 minutes of conflicting writers; then every fuzz test for FUZZ_TIME each.
+CHAOS_CHURN ?= 10m
+CHAOS_CONFLICTS ?= 2m
+FUZZ_TIME ?= 10m
+FUZZ_TARGETS ?= internal/ecsjson:FuzzRead internal/ecs:FuzzParseExpression internal/ecs:FuzzParseValues internal/translate:FuzzPodTemplate internal/webhook:FuzzAdmission
+.PHONY: chaos
+chaos: local-cluster-bins $(HELM) ## The long fault tests and every fuzz test for FUZZ_TIME (about an hour and a half; not CI).
+	CHAOS_CHURN=$(CHAOS_CHURN) CHAOS_CONFLICTS=$(CHAOS_CONFLICTS) go test -count=1 -v -timeout 60m -run TestChaos ./test/chaos
+	for target in $(FUZZ_TARGETS); do \
+		go test -run '^$$' -fuzz "^$${target#*:}$$" -fuzztime $(FUZZ_TIME) ./$${target%%:*} || exit 1; \
+	done
+
 ##@ Build
 
 .PHONY: build

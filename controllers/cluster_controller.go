@@ -29,7 +29,11 @@ import (
 // +kubebuilder:rbac:groups=ecs.operator.dev,resources=services;tasks,verbs=get;list;watch;delete
 // +kubebuilder:rbac:groups="",resources=namespaces;resourcequotas;limitranges,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch;delete;bind;escalate
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch;delete
+// The tenant Role grants what the operator itself does not hold (the tenant's own Secrets and
+// ConfigMaps, Pod logs): escalate and bind on that Role alone, by name, rather than the power to
+// grant anything in any namespace.
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles,verbs=bind;escalate,resourceNames=ecs-tenant
 
 // ClusterReconciler gives each ECS Cluster its tenant's namespace — labelled for the tenant
 // wall and Pod Security, with a ResourceQuota from its quota, a LimitRange, NetworkPolicies that

@@ -43,7 +43,7 @@ func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock, opt
 	// One Applier for every reconciler: one field owner, one memory of what was applied.
 	applier := &shared.Applier{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Scheme: mgr.GetScheme()}
 	svc := &service.Reconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-		Recorder: mgr.GetEventRecorder("ecs-operator-service"), Clock: clk, Applier: applier,
+		Recorder: shared.EscapingRecorder(mgr.GetEventRecorder("ecs-operator-service")), Clock: clk, Applier: applier,
 		TaskStartTimeout: opts.TaskStartTimeout, UncheckedTaskWait: opts.UncheckedTaskWait, BakeTimeUnit: opts.BakeTimeUnit}
 	if opts.AlertmanagerURL != "" {
 		am, err := alarms.NewClient(opts.AlertmanagerURL, nil)
@@ -63,25 +63,25 @@ func SetupAll(ctx context.Context, mgr ctrl.Manager, clk clock.PassiveClock, opt
 	}{
 		{"TaskDefinition", func() error {
 			return (&TaskDefinitionReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-				Recorder: mgr.GetEventRecorder("ecs-operator-taskdefinition"), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
+				Recorder: shared.EscapingRecorder(mgr.GetEventRecorder("ecs-operator-taskdefinition")), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr)
 		}},
 		{"Service", func() error { return svc.SetupWithManager(mgr) }},
 		{"TaskSet", func() error {
 			return (&service.TaskSetReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-				Recorder: mgr.GetEventRecorder("ecs-operator-taskset"), Clock: clk, Applier: applier,
+				Recorder: shared.EscapingRecorder(mgr.GetEventRecorder("ecs-operator-taskset")), Clock: clk, Applier: applier,
 				UncheckedTaskWait: opts.UncheckedTaskWait}).SetupWithManager(mgr)
 		}},
 		{"Task", func() error {
 			return (&TaskReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-				Recorder: mgr.GetEventRecorder("ecs-operator-task"), Clock: clk, APIReader: mgr.GetAPIReader(), Applier: applier}).SetupWithManager(mgr)
+				Recorder: shared.EscapingRecorder(mgr.GetEventRecorder("ecs-operator-task")), Clock: clk, APIReader: mgr.GetAPIReader(), Applier: applier}).SetupWithManager(mgr)
 		}},
 		{"CellGroup", func() error {
 			return (&CellGroupReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-				Recorder: mgr.GetEventRecorder("ecs-operator-cellgroup"), Applier: applier}).SetupWithManager(mgr)
+				Recorder: shared.EscapingRecorder(mgr.GetEventRecorder("ecs-operator-cellgroup")), Applier: applier}).SetupWithManager(mgr)
 		}},
 		{"Cluster", func() error {
 			return (&ClusterReconciler{Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-				Recorder: mgr.GetEventRecorder("ecs-operator-cluster"), APIReader: mgr.GetAPIReader(), Applier: applier}).SetupWithManager(mgr)
+				Recorder: shared.EscapingRecorder(mgr.GetEventRecorder("ecs-operator-cluster")), APIReader: mgr.GetAPIReader(), Applier: applier}).SetupWithManager(mgr)
 		}},
 		{"placement labeller", func() error {
 			return (&placement.Labeller{Client: mgr.GetClient()}).SetupWithManager(mgr)

@@ -67,7 +67,7 @@ func (r *TaskDefinitionReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	} else if owner != nil && owner.UID != td.UID {
 		msg := fmt.Sprintf("family %q is already registered by TaskDefinition %q in this namespace", family, owner.Name)
 		if !shared.IsStalledWith(td.Status.Conditions, shared.ReasonFamilyConflict) {
-			r.Recorder.Eventf(td, nil, corev1.EventTypeWarning, shared.ReasonFamilyConflict, "Register", msg)
+			r.Recorder.Eventf(td, nil, corev1.EventTypeWarning, shared.ReasonFamilyConflict, "Register", "%s", msg)
 		}
 		shared.SetStalled(&td.Status.Conditions, td.Generation, shared.ReasonFamilyConflict, msg)
 		return ctrl.Result{}, nil

@@ -45,7 +45,10 @@ var webhookConfigurations = []webhookConfiguration{
 	{Name: "ecs-operator-namespace-validating-webhook-configuration"},
 }
 
-// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations;mutatingwebhookconfigurations,verbs=get;list;watch;update;patch
+// The injector watches the webhook configurations and patches its own five, by name.
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations;mutatingwebhookconfigurations,verbs=get;list;watch
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,verbs=patch,resourceNames=ecs-operator-validating-webhook-configuration;ecs-operator-pod-validating-webhook-configuration;ecs-operator-namespace-validating-webhook-configuration
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations,verbs=patch,resourceNames=ecs-operator-mutating-webhook-configuration;ecs-operator-pod-mutating-webhook-configuration
 
 // caInjector puts the CA of the certificate Secret into the webhook configurations. It replaces
 // cert-controller's injection, which updates every configuration on every start whether its

@@ -22,7 +22,7 @@ const inClusterNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/na
 // the in-cluster namespace), riding out API server outages of up to --leader-elect-outage-tolerance.
 // The holder's identity starts with $POD_NAME, so that `kubectl get lease` names the leading
 // Pod wherever the process runs. The lock's client is not gated: it is what confirms that the
-// manager's writes may resume after an outage.
+// manager's requests may resume after an outage.
 func newLeaderLock(cfg *rest.Config, opts *options) (*leader.Lock, error) {
 	namespace := os.Getenv("POD_NAMESPACE")
 	if namespace == "" {

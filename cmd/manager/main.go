@@ -7,7 +7,6 @@
 package main
 
 import (
-	"crypto/tls"
 	"flag"
 	"fmt"
 	"os"
@@ -219,10 +218,7 @@ func run(opts *options) error {
 		return deleteWebhookConfigurations(ctrl.SetupSignalHandler(), cfg)
 	}
 
-	var tlsOpts []func(*tls.Config)
-	if !opts.enableHTTP2 {
-		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
-	}
+	tlsOpts := serverTLSOptions(opts.enableHTTP2)
 
 	metricsOpts := metricsserver.Options{
 		BindAddress:   opts.metricsAddr,
@@ -268,7 +264,7 @@ func run(opts *options) error {
 		}
 		mgrOpts.LeaderElectionResourceLockInterface = lock
 		cfg = rest.CopyConfig(cfg)
-		cfg.Wrap(lock.GateWrites)
+		cfg.Wrap(lock.Gate)
 	}
 
 	mgr, err := ctrl.NewManager(cfg, mgrOpts)

@@ -14,9 +14,11 @@
 //   - a follower's first read counts as a change of the record, so it waits a full lease
 //     duration before trying to take the Lease instead of racing the leader's renewal.
 //
-// Until the first answer after an outage confirms that this replica may write (GateWrites),
-// the manager's writes wait, so a leader cut off alone writes nothing between reconnecting and
-// learning it lost the Lease.
+// From the first unanswered call until an answer confirms that this replica may go on (Gate),
+// the manager's requests wait instead of failing: a leader cut off alone writes nothing between
+// reconnecting and learning it lost the Lease, and the caches' watches, rather than failing
+// and backing off for up to a minute (client-go's reflectors), resume as soon as the API
+// server answers.
 package leader
 
 import (
@@ -53,9 +55,9 @@ type Lock struct {
 	// this replica held the Lease when it began.
 	outage    bool
 	wasLeader bool
-	// writable is closed while this replica may write; a new, open channel during an outage
+	// confirmed is closed while this replica may send requests; a new, open channel during an outage
 	// and after one until an answer confirms it.
-	writable chan struct{}
+	confirmed chan struct{}
 	// salt marks the first read after an outage as a change of the record.
 	salt bool
 }
@@ -64,7 +66,7 @@ type Lock struct {
 func New(inner resourcelock.Interface, tolerance time.Duration, log logr.Logger) *Lock {
 	open := make(chan struct{})
 	close(open)
-	return &Lock{Interface: inner, Tolerance: tolerance, Log: log, now: time.Now, writable: open}
+	return &Lock{Interface: inner, Tolerance: tolerance, Log: log, now: time.Now, confirmed: open}
 }
 
 // Get reads the record; during an outage it is the record last seen.
@@ -154,11 +156,11 @@ func (l *Lock) beginOutage() {
 	}
 	l.outage, l.salt = true, true
 	l.wasLeader = l.last != nil && l.last.HolderIdentity == l.Identity()
-	l.writable = make(chan struct{})
-	l.Log.Info("the API server does not answer; writes wait for it", "leader", l.wasLeader, "rideOutFor", l.Tolerance)
+	l.confirmed = make(chan struct{})
+	l.Log.Info("the API server does not answer; requests wait for it", "leader", l.wasLeader, "rideOutFor", l.Tolerance)
 }
 
-// endOutage ends an outage; confirmed opens the writes again. A leader that lost the Lease
+// endOutage ends an outage; confirmed lets requests through again. A leader that lost the Lease
 // keeps them closed: its election is lost and the manager stops.
 func (l *Lock) endOutage(confirmed bool) {
 	if !l.outage {
@@ -166,17 +168,17 @@ func (l *Lock) endOutage(confirmed bool) {
 	}
 	l.outage = false
 	if confirmed {
-		close(l.writable)
-		l.Log.Info("the API server answers again; writes resume", "outageFor", l.now().Sub(l.answered).Round(time.Second))
+		close(l.confirmed)
+		l.Log.Info("the API server answers again; requests resume", "outageFor", l.now().Sub(l.answered).Round(time.Second))
 		return
 	}
 	l.Log.Info("the API server answers again and the Lease names another replica; this one stops leading", "holder", l.last.HolderIdentity)
 }
 
-// WaitWritable returns once this replica may write, or with ctx's error.
-func (l *Lock) WaitWritable(ctx context.Context) error {
+// WaitConfirmed returns once this replica may send requests, or with ctx's error.
+func (l *Lock) WaitConfirmed(ctx context.Context) error {
 	l.mu.Lock()
-	ch := l.writable
+	ch := l.confirmed
 	l.mu.Unlock()
 	select {
 	case <-ch:
@@ -186,10 +188,9 @@ func (l *Lock) WaitWritable(ctx context.Context) error {
 	}
 }
 
-// GateWrites wraps a transport of the manager's clients so that their writes wait for
-// WaitWritable; reads pass, so that caches catch up meanwhile. The lock's own client must not
-// be gated.
-func (l *Lock) GateWrites(rt http.RoundTripper) http.RoundTripper {
+// Gate wraps a transport of the manager's clients so that their requests wait for
+// WaitConfirmed during an outage. The lock's own client must not be gated.
+func (l *Lock) Gate(rt http.RoundTripper) http.RoundTripper {
 	return gatedTransport{lock: l, next: rt}
 }
 
@@ -199,12 +200,8 @@ type gatedTransport struct {
 }
 
 func (g gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	switch req.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-	default:
-		if err := g.lock.WaitWritable(req.Context()); err != nil {
-			return nil, err
-		}
+	if err := g.lock.WaitConfirmed(req.Context()); err != nil {
+		return nil, err
 	}
 	return g.next.RoundTrip(req)
 }

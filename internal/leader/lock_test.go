@@ -79,7 +79,7 @@ func newLock(identity string, tolerance time.Duration) (*Lock, *fakeLease, *cloc
 func writable(l *Lock) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 	defer cancel()
-	return l.WaitWritable(ctx) == nil
+	return l.WaitConfirmed(ctx) == nil
 }
 
 func TestLock_ALeaderRidesOutAnOutageWithinTheTolerance(t *testing.T) {
@@ -181,31 +181,34 @@ func TestLock_WithoutToleranceNothingIsRiddenOut(t *testing.T) {
 	g.Expect(writable(l)).To(BeTrue())
 }
 
-func TestGateWrites_WritesWaitDuringAnOutageAndReadsPass(t *testing.T) {
+func TestGate_RequestsWaitDuringAnOutageInsteadOfFailing(t *testing.T) {
 	g := NewWithT(t)
 	l, f, _ := newLock("a", time.Minute)
 	ctx := context.Background()
 	g.Expect(l.Create(ctx, f.holder("a"))).To(Succeed())
-	f.down = true
-	g.Expect(l.Update(ctx, f.holder("a"))).To(Succeed())
 	var sent []string
-	rt := l.GateWrites(roundTripper(func(r *http.Request) (*http.Response, error) {
+	rt := l.Gate(roundTripper(func(r *http.Request) (*http.Response, error) {
 		sent = append(sent, r.Method)
 		return &http.Response{StatusCode: http.StatusOK, Body: http.NoBody}, nil
 	}))
+	get, _ := http.NewRequestWithContext(ctx, http.MethodGet, "https://api/x", nil)
+	_, err := rt.RoundTrip(get)
+	g.Expect(err).NotTo(HaveOccurred(), "no outage: requests pass")
+
+	f.down = true
+	g.Expect(l.Update(ctx, f.holder("a"))).To(Succeed())
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
-	get, _ := http.NewRequestWithContext(short, http.MethodGet, "https://api/x", nil)
-	patch, _ := http.NewRequestWithContext(short, http.MethodPatch, "https://api/x", nil)
-	_, err := rt.RoundTrip(get)
-	g.Expect(err).NotTo(HaveOccurred())
-	_, err = rt.RoundTrip(patch)
-	g.Expect(err).To(MatchError(context.DeadlineExceeded))
+	for _, method := range []string{http.MethodGet, http.MethodPatch} {
+		req, _ := http.NewRequestWithContext(short, method, "https://api/x", nil)
+		_, err = rt.RoundTrip(req)
+		g.Expect(err).To(MatchError(context.DeadlineExceeded), "%s during the outage", method)
+	}
 	g.Expect(sent).To(Equal([]string{http.MethodGet}))
 
 	f.down = false
 	g.Expect(l.Update(ctx, f.holder("a"))).To(Succeed())
-	patch, _ = http.NewRequestWithContext(ctx, http.MethodPatch, "https://api/x", nil)
+	patch, _ := http.NewRequestWithContext(ctx, http.MethodPatch, "https://api/x", nil)
 	_, err = rt.RoundTrip(patch)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(sent).To(Equal([]string{http.MethodGet, http.MethodPatch}))

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -76,10 +77,12 @@ type Cluster struct {
 	assets     string
 	env        *envtest.Environment
 	components []*Process // kube-controller-manager, kube-scheduler, kwok
-	reaper     *Process
-	logs       []io.Closer
-	removeDir  bool
-	kwokConfig []byte
+	// componentRuns are how each component was started, to start it again.
+	componentRuns []componentRun
+	reaper        *Process
+	logs          []io.Closer
+	removeDir     bool
+	kwokConfig    []byte
 }
 
 const (
@@ -160,6 +163,7 @@ func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 			return nil, err
 		}
 		c.components = append(c.components, p)
+		c.componentRuns = append(c.componentRuns, componentRun{args: args, out: out})
 	}
 	if err := c.startReaper(); err != nil {
 		return nil, err
@@ -341,10 +345,20 @@ func (c *Cluster) waitForControllers(ctx context.Context) error {
 	})
 }
 
-// StopAPIServer stops kube-apiserver, as an outage or a control-plane upgrade would; etcd and
-// every other component keep running, and clients see connections refused until
-// StartAPIServer.
+// StopAPIServer kills kube-apiserver (SIGKILL), as a crash or the loss of its machine would:
+// no graceful shutdown, watches cut mid-stream. etcd and every other component keep running,
+// and clients see connections refused until StartAPIServer.
 func (c *Cluster) StopAPIServer() error {
+	pids, err := childPids("kube-apiserver")
+	if err != nil {
+		return fmt.Errorf("finding kube-apiserver: %w", err)
+	}
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("killing kube-apiserver: %w", err)
+		}
+	}
+	// envtest reaps the process and forgets it, so that it can start it again.
 	if err := c.env.ControlPlane.APIServer.Stop(); err != nil {
 		return fmt.Errorf("stopping kube-apiserver: %w", err)
 	}
@@ -352,8 +366,9 @@ func (c *Cluster) StopAPIServer() error {
 }
 
 // StartAPIServer starts kube-apiserver again, on the same address with the same certificates
-// and flags, and returns once it serves every API (its watch cache starts empty: watches
-// resumed from before the stop are told their resource version is too old).
+// and flags, returns once it serves every API (its watch cache starts empty: watches resumed
+// from before the stop are told their resource version is too old), and restarts the other
+// components as a control plane restart does (restartComponents).
 func (c *Cluster) StartAPIServer(ctx context.Context) error {
 	api := c.env.ControlPlane.APIServer
 	if err := api.Start(); err != nil {
@@ -370,7 +385,7 @@ func (c *Cluster) StartAPIServer(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, controlPlaneTimeout, true, func(ctx context.Context) (bool, error) {
+	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, controlPlaneTimeout, true, func(ctx context.Context) (bool, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(c.Config.Host, "/")+"/readyz", nil)
 		if err != nil {
 			return false, err
@@ -381,7 +396,34 @@ func (c *Cluster) StartAPIServer(ctx context.Context) error {
 		}
 		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK, nil
-	})
+	}); err != nil {
+		return err
+	}
+	return c.restartComponents()
+}
+
+// componentRun is how a component was started.
+type componentRun struct {
+	args []string
+	out  io.Writer
+}
+
+// restartComponents restarts kube-controller-manager, kube-scheduler and kwok. The first two
+// as a control plane restart does: with leader election (which the local cluster turns off,
+// having one of each) they lose their leadership while kube-apiserver is away and are
+// restarted. kwok, the kubelets, too: otherwise its informers, like theirs, would come back only
+// after client-go's backoff of up to a minute, and a test of a restart would measure that
+// backoff rather than the operator.
+func (c *Cluster) restartComponents() error {
+	for i, p := range c.components {
+		_ = p.Stop(componentStopTime)
+		next, err := StartProcess(p.Name, filepath.Join(c.assets, p.Name), c.componentRuns[i].args, nil, c.componentRuns[i].out)
+		if err != nil {
+			return err
+		}
+		c.components[i] = next
+	}
+	return nil
 }
 
 // Components are the processes the cluster runs besides etcd and kube-apiserver.

@@ -150,12 +150,18 @@ func (e *Env) Helm(t *testing.T, args ...string) {
 // names start with prefix: the chart's RBAC must be enough for everything they do.
 func (e *Env) NothingForbidden(t *testing.T, prefix string) {
 	t.Helper()
+	e.NothingForbiddenExcept(t, prefix, nil)
+}
+
+// NothingForbiddenExcept is NothingForbidden, except for the lines skip says to skip.
+func (e *Env) NothingForbiddenExcept(t *testing.T, prefix string, skip func(line string) bool) {
+	t.Helper()
 	b, err := os.ReadFile(e.PodLog)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if !strings.HasPrefix(line, prefix) {
+		if !strings.HasPrefix(line, prefix) || (skip != nil && skip(line)) {
 			continue
 		}
 		if strings.Contains(line, "forbidden") || strings.Contains(line, "Forbidden") {

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	ecsv1 "github.com/ecs-operator/ecs-operator/api/v1alpha1"
+	"github.com/ecs-operator/ecs-operator/internal/webhook/admit"
 	"github.com/ecs-operator/ecs-operator/internal/webhook/lookup"
 )
 
@@ -17,12 +18,20 @@ import (
 
 // SetupDefaultersWithManager registers the mutating webhooks of TaskDefinitions and Services.
 func SetupDefaultersWithManager(mgr ctrl.Manager) error {
-	r := mgr.GetClient()
-	if err := ctrl.NewWebhookManagedBy(mgr, &ecsv1.TaskDefinition{}).WithDefaulter(&TaskDefinitionDefaulter{Reader: r}).Complete(); err != nil {
-		return err
-	}
-	return ctrl.NewWebhookManagedBy(mgr, &ecsv1.Service{}).WithDefaulter(&ServiceDefaulter{}).Complete()
+	server := mgr.GetWebhookServer()
+	server.Register(taskDefinitionDefaulterPath, admit.Defaulter[*ecsv1.TaskDefinition](mgr.GetScheme(), &TaskDefinitionDefaulter{Reader: mgr.GetClient()}))
+	server.Register(serviceDefaulterPath, admit.Defaulter[*ecsv1.Service](mgr.GetScheme(), &ServiceDefaulter{}))
+	return nil
 }
+
+// maxContainers is the schema's bound of spec.containerDefinitions (ECS's 10).
+const maxContainers = 10
+
+// The paths of the markers above.
+const (
+	taskDefinitionDefaulterPath = "/mutate-ecs-operator-dev-v1alpha1-taskdefinition"
+	serviceDefaulterPath        = "/mutate-ecs-operator-dev-v1alpha1-service"
+)
 
 // TaskDefinitionDefaulter fills in ECS's defaults that depend on other fields, and gives every
 // container of a tenant's task definition TENANT_ID, so that it shows in every revision and in
@@ -31,6 +40,11 @@ type TaskDefinitionDefaulter struct{ Reader client.Reader }
 
 // Default mutates a TaskDefinition being written.
 func (d *TaskDefinitionDefaulter) Default(ctx context.Context, td *ecsv1.TaskDefinition) error {
+	// Mutating webhooks run before the schema is checked: a task definition of more containers
+	// than the schema allows is refused by it, and defaulting each would only cost memory.
+	if len(td.Spec.ContainerDefinitions) > maxContainers {
+		return nil
+	}
 	DefaultTaskDefinitionSpec(&td.Spec)
 	cluster, err := lookup.ClusterOfNamespace(ctx, d.Reader, td.Namespace)
 	if err != nil || cluster == nil {
