@@ -3,6 +3,7 @@ package admit
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -55,6 +56,7 @@ func TestDefaulter_PatchesOnlyWhatTheDefaulterChanges(t *testing.T) {
 			for _, p := range resp.Patches {
 				got = append(got, p.Operation+" "+p.Path)
 			}
+			slices.Sort(got)
 			if a, b := mustJSON(got), mustJSON(tc.want); a != b {
 				t.Errorf("patch %s, want %s", a, b)
 			}
