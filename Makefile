@@ -84,16 +84,17 @@ helm-lint: $(HELM) ## helm lint both charts.
 	$(HELM) lint --strict charts/ecs-operator charts/ecs-operator-crds
 
 .PHONY: test
-test: verify lint helm-lint local-cluster-bins ## Check generated files and lint, then run every test: against a real kube-apiserver, and end to end on the local cluster (with and without webhooks, and on kubelets that predate container restart policies).
-	go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./...
-	E2E_WEBHOOKS=false go test $(GO_TEST_FLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./test/e2e
-	E2E_LEGACY_KUBELETS=true go test $(GO_TEST_FLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./test/e2e
+test: verify lint helm-lint local-cluster-bins ## Check generated files and lint, then run every test: against a real kube-apiserver, and end to end on the local cluster (with and without webhooks, and on kubelets that predate container restart policies), then the short fault tests.
+	$(MAKE) --no-print-directory test-only
 
 .PHONY: test-only
+# The fault tests (test/chaos) time how fast the operator recovers, so they run last and alone
+# rather than beside the other packages.
 test-only: local-cluster-bins $(HELM) ## Run the tests without verify and lint.
-	go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) ./...
+	go test $(GO_TEST_FLAGS) -timeout $(TEST_TIMEOUT) $$(go list ./... | grep -v /test/chaos)
 	E2E_WEBHOOKS=false go test $(GO_TEST_FLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./test/e2e
 	E2E_LEGACY_KUBELETS=true go test $(GO_TEST_FLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./test/e2e
+	go test $(GO_TEST_FLAGS) -count=1 -timeout $(TEST_TIMEOUT) ./test/chaos
 
 # bench is not part of test or CI: it runs for 15-20 minutes on two cores and wants the machine
 # to itself. BENCH_FLAGS passes flags, e.g. BENCH_FLAGS="-services 200 -tenants 5" for a quick

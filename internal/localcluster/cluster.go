@@ -24,8 +24,11 @@ import (
 	"syscall"
 	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -399,7 +402,28 @@ func (c *Cluster) StartAPIServer(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	return c.restartComponents()
+	return c.restartComponents(ctx)
+}
+
+// releaseKwokLeases gives up the node Leases a stopped kwok held, as a kubelet's Lease passes to
+// its restarted kubelet: kwok names its holder with a fresh identity on every start and would
+// otherwise leave the nodes unplayed until the old Leases expire (nodeLeaseDurationSeconds, 40 s).
+func (c *Cluster) releaseKwokLeases(ctx context.Context) error {
+	var nodes corev1.NodeList
+	if err := c.Client.List(ctx, &nodes); err != nil {
+		return err
+	}
+	for _, n := range nodes.Items {
+		if n.Annotations[AnnotationKwokNode] != "fake" {
+			continue
+		}
+		lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: corev1.NamespaceNodeLease, Name: n.Name}}
+		patch := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"holderIdentity":null}}`))
+		if err := c.Client.Patch(ctx, lease, patch); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("releasing the Lease of node %s: %w", n.Name, err)
+		}
+	}
+	return nil
 }
 
 // componentRun is how a component was started.
@@ -414,9 +438,14 @@ type componentRun struct {
 // restarted. kwok, the kubelets, too: otherwise its informers, like theirs, would come back only
 // after client-go's backoff of up to a minute, and a test of a restart would measure that
 // backoff rather than the operator.
-func (c *Cluster) restartComponents() error {
+func (c *Cluster) restartComponents(ctx context.Context) error {
 	for i, p := range c.components {
 		_ = p.Stop(componentStopTime)
+		if p.Name == "kwok" {
+			if err := c.releaseKwokLeases(ctx); err != nil {
+				return err
+			}
+		}
 		next, err := StartProcess(p.Name, filepath.Join(c.assets, p.Name), c.componentRuns[i].args, nil, c.componentRuns[i].out)
 		if err != nil {
 			return err

@@ -57,6 +57,9 @@ func testConflicts(t *testing.T, e *env) {
 	ctx, g := t.Context(), NewWithT(t)
 	tn := e.tenants[1]
 	const name = "contended"
+	if err := createTaskDefinition(ctx, tn.c, tn.namespace, family); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
 	g.Expect(tn.c.Create(ctx, &ecsv1.Service{
 		ObjectMeta: metav1.ObjectMeta{Namespace: tn.namespace, Name: name},
 		Spec:       ecsv1.ServiceSpec{TaskDefinition: family, DesiredCount: ptr.To(int32(2))},
@@ -78,18 +81,20 @@ func testConflicts(t *testing.T, e *env) {
 				err := retry.RetryOnConflict(persistent, func() error {
 					svc := &ecsv1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
 					scale := &autoscalingv1.Scale{}
-					if err := c.SubResource("scale").Get(runCtx, svc, scale); err != nil {
+					// The test's context, not runCtx: a write cut off as the window closes could
+					// land unrecorded.
+					if err := c.SubResource("scale").Get(ctx, svc, scale); err != nil {
 						return err
 					}
 					scale.Spec.Replicas = int32(i % 4)
-					if err := c.SubResource("scale").Update(runCtx, svc, client.WithSubResourceBody(scale)); err != nil {
+					if err := c.SubResource("scale").Update(ctx, svc, client.WithSubResourceBody(scale)); err != nil {
 						return err
 					}
 					w.add("desiredCount", strconv.Itoa(int(scale.Spec.Replicas)), scale.ResourceVersion)
 					return nil
 				})
 				// A write refused for a conflict is not lost: its writer knows and tries again.
-				if err != nil && runCtx.Err() == nil && !apierrors.IsConflict(err) {
+				if err != nil && !apierrors.IsConflict(err) {
 					t.Errorf("scaling: %v", err)
 				}
 				time.Sleep(150 * time.Millisecond)
@@ -102,7 +107,7 @@ func testConflicts(t *testing.T, e *env) {
 		for i := 0; runCtx.Err() == nil; i++ {
 			err := retry.RetryOnConflict(persistent, func() error {
 				svc := &ecsv1.Service{}
-				if err := tn.c.Get(runCtx, key, svc); err != nil {
+				if err := tn.c.Get(ctx, key, svc); err != nil {
 					return err
 				}
 				if svc.Labels == nil {
@@ -110,13 +115,13 @@ func testConflicts(t *testing.T, e *env) {
 				}
 				svc.Labels["chaos.example.com/edit"] = strconv.Itoa(i)
 				svc.Spec.Tags = []ecsv1.Tag{{Key: "edit", Value: strconv.Itoa(i)}}
-				if err := tn.c.Update(runCtx, svc); err != nil {
+				if err := tn.c.Update(ctx, svc); err != nil {
 					return err
 				}
 				w.add("tags", strconv.Itoa(i), svc.ResourceVersion)
 				return nil
 			})
-			if err != nil && runCtx.Err() == nil && !apierrors.IsConflict(err) {
+			if err != nil && !apierrors.IsConflict(err) {
 				t.Errorf("editing: %v", err)
 			}
 			time.Sleep(200 * time.Millisecond)
@@ -135,6 +140,10 @@ func testConflicts(t *testing.T, e *env) {
 		state[wr.field] = wr.value
 	}
 	end := e.service(t, tn.namespace, name)
+	if n := len(w.all); n > 0 {
+		last := w.all[max(0, n-6):]
+		t.Logf("the last writes by resource version: %+v; the Service is at %s, generation %d (from %d)", last, end.ResourceVersion, end.Generation, start.Generation)
+	}
 	g.Expect(strconv.Itoa(int(ptr.Deref(end.Spec.DesiredCount, -1)))).To(Equal(state["desiredCount"]), "a scale was lost")
 	g.Expect(end.Spec.Tags).To(ConsistOf(ecsv1.Tag{Key: "edit", Value: state["tags"]}), "an edit was lost")
 	g.Expect(end.Labels).To(HaveKeyWithValue("chaos.example.com/edit", state["tags"]))
