@@ -128,12 +128,12 @@ func (l *Lock) Update(ctx context.Context, rec resourcelock.LeaderElectionRecord
 	return err
 }
 
-// written records a successful write: whoever wrote the Lease may write.
+// written records a successful write: whoever wrote the Lease may go on, and has seen the
+// record as it is (no salt needed).
 func (l *Lock) written(rec resourcelock.LeaderElectionRecord) {
 	l.remember(&rec, marshal(rec))
-	if l.outage || l.salt {
-		l.endOutage(true)
-	}
+	l.endOutage(true)
+	l.salt = false
 }
 
 func (l *Lock) remember(rec *resourcelock.LeaderElectionRecord, raw []byte) {

@@ -368,6 +368,31 @@ func (c *Cluster) StopAPIServer() error {
 	return nil
 }
 
+// StallEtcd freezes etcd (SIGSTOP) for d, as a slow disk or a long compaction would: the API
+// server holds its requests, then times them out, while every process keeps running.
+func (c *Cluster) StallEtcd(ctx context.Context, d time.Duration) error {
+	pids, err := childPids("etcd")
+	if err != nil {
+		return fmt.Errorf("finding etcd: %w", err)
+	}
+	signal := func(sig syscall.Signal) error {
+		for _, pid := range pids {
+			if err := syscall.Kill(pid, sig); err != nil {
+				return fmt.Errorf("signalling etcd: %w", err)
+			}
+		}
+		return nil
+	}
+	if err := signal(syscall.SIGSTOP); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+	return signal(syscall.SIGCONT)
+}
+
 // StartAPIServer starts kube-apiserver again, on the same address with the same certificates
 // and flags, returns once it serves every API (its watch cache starts empty: watches resumed
 // from before the stop are told their resource version is too old), and restarts the other

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -153,7 +154,9 @@ func seeds(t testing.TB) [][]byte {
 
 // review sends object (and old, for an update) to h as the API server would, as a tenant's
 // developer, and checks the answer: allowed, or refused with a 4xx and a message. A 5xx would
-// tell the user the operator is broken; a panic kills the webhook server's request.
+// tell the user the operator is broken; a panic kills the webhook server's request. An answer
+// that takes longer than the API server waits (the configurations' timeoutSeconds, 3 s) by far
+// fails too.
 func review(t *testing.T, h handler, ns string, update bool, object, old []byte) admission.Response {
 	t.Helper()
 	req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
@@ -167,7 +170,14 @@ func review(t *testing.T, h handler, ns string, update bool, object, old []byte)
 	if update {
 		req.Operation, req.OldObject = admissionv1.Update, runtime.RawExtension{Raw: old}
 	}
-	resp := h.h.Handle(context.Background(), req)
+	answered := make(chan admission.Response, 1)
+	go func() { answered <- h.h.Handle(context.Background(), req) }()
+	var resp admission.Response
+	select {
+	case resp = <-answered:
+	case <-time.After(answerLimit):
+		t.Fatalf("%s: no answer within %s", h.name, answerLimit)
+	}
 	if resp.Allowed {
 		return resp
 	}
@@ -182,6 +192,10 @@ func review(t *testing.T, h handler, ns string, update bool, object, old []byte)
 	}
 	return resp
 }
+
+// answerLimit is how long a handler may take on any input before the fuzzer calls it hung: ten
+// times the API server's wait, so that a slow machine or the race detector never trips it.
+const answerLimit = 30 * time.Second
 
 // FuzzAdmission: whatever an API server sends any of the operator's admission handlers, the
 // answer is an admission or a refusal with a 4xx and a message, never a panic or a 5xx.

@@ -21,12 +21,30 @@ import (
 	"github.com/ecs-operator/ecs-operator/test/chartenv"
 )
 
-// replicas are the manager's running processes, by Pod.
+// replicas are the manager's running processes, by Pod, once both are ready: a fault must find
+// the operator steady, not one replica still in the back-off of a kill before.
 func (e *env) replicas(t *testing.T) map[string]*localcluster.Process {
 	t.Helper()
-	pods, err := e.managerPods(t.Context())
-	if err != nil {
-		t.Fatal(err)
+	var pods map[string]bool
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		var err error
+		if pods, err = e.managerPods(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		ready := 0
+		for _, r := range pods {
+			if r {
+				ready++
+			}
+		}
+		if ready == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the replicas are not both ready within 90s: %v", pods)
+		}
+		time.Sleep(poll)
 	}
 	out := map[string]*localcluster.Process{}
 	for name := range pods {
@@ -198,4 +216,25 @@ func expectTooOld(t *testing.T, e *env, ns, rv string) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("a watch from resource version %s after the restart got nothing, want 410 Gone", rv)
 	}
+}
+
+// testEtcdStall freezes etcd while the tenants' Services are scaled: the API server holds and
+// then times out every request, which no replica may take for a lost election.
+func testEtcdStall(t *testing.T, e *env) {
+	ctx, g := t.Context(), NewWithT(t)
+	tn := e.tenants[0]
+	var services ecsv1.ServiceList
+	g.Expect(e.Client.List(ctx, &services, client.InNamespace(tn.namespace))).To(Succeed())
+	g.Expect(services.Items).NotTo(BeEmpty())
+	svc := services.Items[0]
+	g.Expect(tn.c.Patch(ctx, &svc, client.RawPatch("application/merge-patch+json", []byte(`{"spec":{"desiredCount":2}}`)))).To(Succeed())
+	replicas := e.replicas(t)
+	stalled := time.Now()
+	g.Expect(e.Cluster.StallEtcd(ctx, e.o.etcdStall)).To(Succeed())
+	thawed := time.Now()
+	e.restarts = append(e.restarts, window{stalled, thawed.Add(5 * time.Second)})
+	t.Logf("%s etcd stalled for %s", stalled.Format(time.TimeOnly), e.o.etcdStall)
+	took := e.waitConverged(t, thawed, thawed.Add(e.o.afterOutage))
+	e.expectSameReplicas(t, replicas)
+	t.Logf("etcd stall: %s frozen; no replica exited; converged %.1fs after it was thawed", e.o.etcdStall, took.Seconds())
 }

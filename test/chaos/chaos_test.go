@@ -98,6 +98,7 @@ func TestChaos(t *testing.T) {
 		{"killing the leader under churn loses, duplicates and orphans nothing", testLeaderLoss},
 		{"an API server outage mid-rollout and mid-drain fails nothing and the replicas keep running", testAPIServerOutage},
 		{"watches too old after an API server restart relist and lose no change", testWatchExpiry},
+		{"a stalled etcd fails nothing and the replicas keep running", testEtcdStall},
 		{"concurrent writers of a Service lose no spec change", testConflicts},
 	}
 	for _, s := range steps {

@@ -23,6 +23,7 @@ import (
 func (e *env) waitConverged(t *testing.T, since, deadline time.Time) time.Duration {
 	t.Helper()
 	var last error
+	halfway := since.Add(deadline.Sub(since) / 2)
 	for {
 		if last = e.converged(t.Context()); last == nil {
 			took := time.Since(since)
@@ -31,6 +32,10 @@ func (e *env) waitConverged(t *testing.T, since, deadline time.Time) time.Durati
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("not converged %.0fs after %s: %v", deadline.Sub(since).Seconds(), since.Format(time.TimeOnly), last)
+		}
+		if !halfway.IsZero() && time.Now().After(halfway) {
+			t.Logf("still waiting %.0fs after %s: %v", time.Since(since).Seconds(), since.Format(time.TimeOnly), last)
+			halfway = time.Time{}
 		}
 		time.Sleep(500 * time.Millisecond)
 	}

@@ -132,5 +132,6 @@ func testLeaderLoss(t *testing.T, e *env) {
 	t.Logf("%s killed the leader %s, the last of %d kills", last.Format(time.TimeOnly), pod, kills)
 	report(t, loads)
 	took := e.waitConverged(t, last, last.Add(e.o.afterKill))
+	e.expectNoDoubledEvents(t)
 	t.Logf("leader loss: %d kills in %s; every Service and Task converged %.1fs after the last", kills, e.o.churn, took.Seconds())
 }

@@ -11,8 +11,9 @@ import (
 type options struct {
 	// churn is how long the load generator runs while the leader is killed every killEvery.
 	churn, killEvery time.Duration
-	// apiDown is how long kube-apiserver stays stopped in each outage.
-	apiDown time.Duration
+	// apiDown is how long kube-apiserver stays stopped in each outage, etcdStall how long etcd
+	// is frozen.
+	apiDown, etcdStall time.Duration
 	// conflicts is how long the concurrent writers write one Service.
 	conflicts time.Duration
 	// afterKill and afterOutage bound the convergence after the last kill and after the API
@@ -26,11 +27,12 @@ func readOptions(t *testing.T) options {
 		churn:       durationEnv(t, "CHAOS_CHURN", 75*time.Second),
 		killEvery:   durationEnv(t, "CHAOS_KILL_EVERY", 30*time.Second),
 		apiDown:     durationEnv(t, "CHAOS_API_DOWN", 30*time.Second),
+		etcdStall:   durationEnv(t, "CHAOS_ETCD_STALL", 8*time.Second),
 		conflicts:   durationEnv(t, "CHAOS_CONFLICTS", 20*time.Second),
 		afterKill:   durationEnv(t, "CHAOS_CONVERGE_AFTER_KILL", 30*time.Second),
 		afterOutage: durationEnv(t, "CHAOS_CONVERGE_AFTER_OUTAGE", 15*time.Second),
 	}
-	t.Logf("chaos: churn %s killing the leader every %s, API server down %s, conflicts %s", o.churn, o.killEvery, o.apiDown, o.conflicts)
+	t.Logf("chaos: churn %s killing the leader every %s, API server down %s, etcd stalled %s, conflicts %s", o.churn, o.killEvery, o.apiDown, o.etcdStall, o.conflicts)
 	return o
 }
 

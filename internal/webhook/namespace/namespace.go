@@ -7,14 +7,17 @@ package namespace
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
+	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/util/wait"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -30,15 +33,35 @@ const Path = "/validate--v1-namespace"
 // the API server (a SelfSubjectReview of the manager's credentials), so it is right whatever
 // service account or kubeconfig the manager runs with.
 func SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
-	review := &authenticationv1.SelfSubjectReview{}
-	if err := mgr.GetClient().Create(ctx, review); err != nil {
-		return fmt.Errorf("learning the operator's own user name: %w", err)
+	operator, err := ownUserName(ctx, mgr.GetClient())
+	if err != nil {
+		return err
 	}
-	operator := review.Status.UserInfo.Username
 	return ctrl.NewWebhookManagedBy(mgr, &corev1.Namespace{}).
 		WithValidator(&Validator{Reader: mgr.GetClient(), Operator: operator}).
 		WithValidatorCustomPath(Path).
 		Complete()
+}
+
+// ownUserName asks the API server who the manager is. It tries again until it is told (or ctx
+// ends): a replica starting while the API server restarts, which answers 403 until its
+// authorizer has synced, waits rather than exiting.
+func ownUserName(ctx context.Context, c client.Client) (string, error) {
+	var user string
+	backoff := wait.Backoff{Duration: 500 * time.Millisecond, Factor: 2, Jitter: 0.1, Cap: 10 * time.Second, Steps: math.MaxInt32}
+	err := wait.ExponentialBackoffWithContext(ctx, backoff, func(ctx context.Context) (bool, error) {
+		review := &authenticationv1.SelfSubjectReview{}
+		if err := c.Create(ctx, review); err != nil {
+			ctrl.LoggerFrom(ctx).Info("learning the operator's own user name; trying again", "error", err.Error())
+			return false, nil
+		}
+		user = review.Status.UserInfo.Username
+		return true, nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("learning the operator's own user name: %w", err)
+	}
+	return user, nil
 }
 
 // Validator guards cluster namespaces' labels and existence.
