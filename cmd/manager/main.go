@@ -110,7 +110,7 @@ func parseOptions(fs *flag.FlagSet, args []string) (*options, error) {
 		"How often replicas try to acquire or renew the Lease.")
 	fs.DurationVar(&opts.outageTolerance, "leader-elect-outage-tolerance", time.Minute,
 		"How long after the API server's last answer the leader keeps leading while the API server does not answer "+
-			"(nobody can take the Lease then); the manager's writes wait until the Lease confirms it. 0 gives "+
+			"(nobody can take the Lease then); the manager's requests wait until the Lease confirms it. 0 gives "+
 			"leadership up after the renew deadline, and the process exits.")
 	fs.BoolVar(&opts.deleteWebhooks, "delete-webhook-configurations", false,
 		"Delete the operator's webhook configurations (gone ones are fine) and exit, instead of running: "+

@@ -157,7 +157,7 @@ func seeds(t testing.TB) [][]byte {
 // tell the user the operator is broken; a panic kills the webhook server's request. An answer
 // that takes longer than the API server waits (the configurations' timeoutSeconds, 3 s) by far
 // fails too.
-func review(t *testing.T, h handler, ns string, update bool, object, old []byte) admission.Response {
+func review(t *testing.T, h handler, ns string, update bool, object, old []byte) {
 	t.Helper()
 	req := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{
 		UID: "fuzz", Kind: h.kind, Resource: h.resource, SubResource: h.sub, Namespace: ns, Name: "fuzz",
@@ -179,7 +179,7 @@ func review(t *testing.T, h handler, ns string, update bool, object, old []byte)
 		t.Fatalf("%s: no answer within %s", h.name, answerLimit)
 	}
 	if resp.Allowed {
-		return resp
+		return
 	}
 	if resp.Result == nil {
 		t.Fatalf("%s: refused without a status", h.name)
@@ -190,7 +190,6 @@ func review(t *testing.T, h handler, ns string, update bool, object, old []byte)
 	if resp.Result.Message == "" {
 		t.Fatalf("%s: refused without a message", h.name)
 	}
-	return resp
 }
 
 // answerLimit is how long a handler may take on any input before the fuzzer calls it hung: ten

@@ -81,8 +81,8 @@ func set(obj map[string]any, path []step, value any, del bool) {
 func breakages(schema apiextensionsv1.JSONSchemaProps, value any, path []step) []breakage {
 	var out []breakage
 	at := slices.Clone(path)
-	add := func(rule string, v any, del bool) {
-		out = append(out, breakage{rule: rule, field: fieldPath(at), apply: func(o map[string]any) { set(o, at, v, del) }})
+	add := func(rule string, v any) {
+		out = append(out, breakage{rule: rule, field: fieldPath(at), apply: func(o map[string]any) { set(o, at, v, false) }})
 	}
 	switch schema.Type {
 	case "object":
@@ -120,7 +120,7 @@ func breakages(schema apiextensionsv1.JSONSchemaProps, value any, path []step) [
 			for i := range long {
 				long[i] = list[0]
 			}
-			add(fmt.Sprintf("maxItems %d", *schema.MaxItems), long, false)
+			add(fmt.Sprintf("maxItems %d", *schema.MaxItems), long)
 		}
 		if schema.Items != nil && schema.Items.Schema != nil {
 			out = append(out, breakages(*schema.Items.Schema, list[0], append(slices.Clone(path), step{index: 0}))...)
@@ -130,32 +130,32 @@ func breakages(schema apiextensionsv1.JSONSchemaProps, value any, path []step) [
 			return nil
 		}
 		if schema.MaxLength != nil {
-			add(fmt.Sprintf("maxLength %d", *schema.MaxLength), strings.Repeat("x", int(*schema.MaxLength)+1), false)
+			add(fmt.Sprintf("maxLength %d", *schema.MaxLength), strings.Repeat("x", int(*schema.MaxLength)+1))
 		}
 		if len(schema.Enum) > 0 {
-			add("enum", "NOT-ONE-OF-THE-VALUES", false)
+			add("enum", "NOT-ONE-OF-THE-VALUES")
 		}
 		if schema.Pattern != "" {
 			if re, err := regexp.Compile(schema.Pattern); err == nil {
 				for _, bad := range []string{"!bad value!", "", " ", "-"} {
 					if !re.MatchString(bad) {
-						add("pattern", bad, false)
+						add("pattern", bad)
 						break
 					}
 				}
 			}
 		}
-		add("type string", map[string]any{"not": "a string"}, false)
+		add("type string", map[string]any{"not": "a string"})
 	case "integer", "number":
 		if schema.Minimum != nil {
-			add(fmt.Sprintf("minimum %v", *schema.Minimum), *schema.Minimum-1, false)
+			add(fmt.Sprintf("minimum %v", *schema.Minimum), *schema.Minimum-1)
 		}
 		if schema.Maximum != nil {
-			add(fmt.Sprintf("maximum %v", *schema.Maximum), *schema.Maximum+1, false)
+			add(fmt.Sprintf("maximum %v", *schema.Maximum), *schema.Maximum+1)
 		}
-		add("type "+schema.Type, "not a number", false)
+		add("type "+schema.Type, "not a number")
 	case "boolean":
-		add("type boolean", "not a boolean", false)
+		add("type boolean", "not a boolean")
 	}
 	return out
 }
