@@ -55,6 +55,8 @@ type Lock struct {
 	// this replica held the Lease when it began.
 	outage    bool
 	wasLeader bool
+	// outageSince is when the outage began.
+	outageSince time.Time
 	// confirmed is closed while this replica may send requests; a new, open channel during an outage
 	// and after one until an answer confirms it.
 	confirmed chan struct{}
@@ -154,7 +156,7 @@ func (l *Lock) beginOutage() {
 	if l.outage {
 		return
 	}
-	l.outage, l.salt = true, true
+	l.outage, l.salt, l.outageSince = true, true, l.now()
 	l.wasLeader = l.last != nil && l.last.HolderIdentity == l.Identity()
 	l.confirmed = make(chan struct{})
 	l.Log.Info("the API server does not answer; requests wait for it", "leader", l.wasLeader, "rideOutFor", l.Tolerance)
@@ -169,7 +171,7 @@ func (l *Lock) endOutage(confirmed bool) {
 	l.outage = false
 	if confirmed {
 		close(l.confirmed)
-		l.Log.Info("the API server answers again; requests resume", "outageFor", l.now().Sub(l.answered).Round(time.Second))
+		l.Log.Info("the API server answers again; requests resume", "outageFor", l.now().Sub(l.outageSince).Round(time.Second))
 		return
 	}
 	l.Log.Info("the API server answers again and the Lease names another replica; this one stops leading", "holder", l.last.HolderIdentity)
